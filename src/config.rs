@@ -1,0 +1,242 @@
+//! Settings: built-in defaults, then an optional TOML file, then environment
+//! variables and command-line flags, which win.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+use crate::core::protocol::IceServer;
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "./data";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Values given on the command line or in the environment; `None` falls
+/// through to the file and then to the defaults.
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct Overrides {
+    /// TOML settings file.
+    #[arg(long, env = "VISITE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address and port to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "VISITE_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Folder for the database [default: ./data].
+    #[arg(long, env = "VISITE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Origin that browsers use to reach visite, such as https://video.praxis.example
+    /// [default: http://localhost:PORT, for development on this machine only].
+    #[arg(long, env = "VISITE_PUBLIC_ORIGIN", value_name = "URL")]
+    pub public_origin: Option<String>,
+    /// Log line format.
+    #[arg(long, env = "VISITE_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+}
+
+/// The settings file. Unknown keys are an error, so a typo cannot silently
+/// leave a default in place.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    public_origin: Option<String>,
+    log_format: Option<LogFormat>,
+    #[serde(default)]
+    ice_servers: Vec<IceServer>,
+    max_waiting_patients: Option<usize>,
+    check_ins_per_minute: Option<u32>,
+    rejoin_grace_seconds: Option<u64>,
+}
+
+/// Validated settings for one server process.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// `None` means development on this machine: the origin follows the
+    /// bound port on `localhost` and `127.0.0.1`.
+    pub public_origin: Option<String>,
+    pub log_format: LogFormat,
+    pub ice_servers: Vec<IceServer>,
+    pub max_waiting_patients: usize,
+    /// Check-ins allowed per client IP address and minute.
+    pub check_ins_per_minute: u32,
+    pub rejoin_grace_seconds: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: DEFAULT_LISTEN.parse().expect("valid default address"),
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            public_origin: None,
+            log_format: LogFormat::Text,
+            ice_servers: Vec::new(),
+            max_waiting_patients: 50,
+            check_ins_per_minute: 10,
+            rejoin_grace_seconds: 120,
+        }
+    }
+}
+
+impl Settings {
+    pub fn load(overrides: Overrides) -> anyhow::Result<Self> {
+        let file = match &overrides.config {
+            Some(path) => read_file(path)?,
+            None => FileSettings::default(),
+        };
+        let defaults = Settings::default();
+
+        let settings = Settings {
+            listen: overrides.listen.or(file.listen).unwrap_or(defaults.listen),
+            data_dir: overrides.data_dir.or(file.data_dir).unwrap_or(defaults.data_dir),
+            public_origin: overrides.public_origin.or(file.public_origin),
+            log_format: overrides.log_format.or(file.log_format).unwrap_or_default(),
+            ice_servers: file.ice_servers,
+            max_waiting_patients: file.max_waiting_patients.unwrap_or(defaults.max_waiting_patients),
+            check_ins_per_minute: file.check_ins_per_minute.unwrap_or(defaults.check_ins_per_minute),
+            rejoin_grace_seconds: file.rejoin_grace_seconds.unwrap_or(defaults.rejoin_grace_seconds),
+        };
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if let Some(origin) = &self.public_origin {
+            parse_origin(origin)?;
+        }
+        for server in &self.ice_servers {
+            for url in &server.urls {
+                let scheme = url.split(':').next().unwrap_or("");
+                if !matches!(scheme, "stun" | "stuns" | "turn" | "turns") {
+                    bail!("ice_servers: {url:?} is not a stun:, stuns:, turn: or turns: URL");
+                }
+            }
+        }
+        if self.max_waiting_patients == 0 {
+            bail!("max_waiting_patients must be at least 1");
+        }
+        if self.check_ins_per_minute == 0 {
+            bail!("check_ins_per_minute must be at least 1");
+        }
+        if !(10..=3600).contains(&self.rejoin_grace_seconds) {
+            bail!("rejoin_grace_seconds must be between 10 and 3600");
+        }
+        Ok(())
+    }
+
+    /// The origins that may open WebSockets and submit forms, given the bound address.
+    pub fn allowed_origins(&self, bound: SocketAddr) -> Vec<String> {
+        match &self.public_origin {
+            Some(origin) => vec![parse_origin(origin).unwrap_or_else(|_| origin.clone())],
+            None => vec![
+                format!("http://localhost:{}", bound.port()),
+                format!("http://127.0.0.1:{}", bound.port()),
+                format!("http://[::1]:{}", bound.port()),
+            ],
+        }
+    }
+
+    /// The origin shown in room links.
+    pub fn link_origin(&self, bound: SocketAddr) -> String {
+        match &self.public_origin {
+            Some(origin) => parse_origin(origin).unwrap_or_else(|_| origin.clone()),
+            None => format!("http://localhost:{}", bound.port()),
+        }
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
+    let source = config::File::from(path).format(config::FileFormat::Toml).required(true);
+    config::Config::builder()
+        .add_source(source)
+        .build()
+        .with_context(|| format!("cannot read settings file {}", path.display()))?
+        .try_deserialize()
+        .with_context(|| format!("invalid settings in {}", path.display()))
+}
+
+/// Normalise a public origin such as `https://video.example:8443` and reject
+/// anything that is not a bare origin. Plain HTTP is accepted for loopback
+/// hosts only, because session cookies are marked `Secure`.
+pub fn parse_origin(input: &str) -> anyhow::Result<String> {
+    let hint = "give a bare origin such as https://video.praxis.example";
+    let url = url::Url::parse(input).with_context(|| format!("public origin {input:?} is not a URL: {hint}"))?;
+
+    if !matches!(url.scheme(), "http" | "https") {
+        bail!("public origin {input:?} must start with https://: {hint}");
+    }
+    if !url.username().is_empty() || url.password().is_some() || url.query().is_some() || url.fragment().is_some() {
+        bail!("public origin {input:?} must not contain a user, query or fragment: {hint}");
+    }
+    if url.path() != "/" {
+        bail!("public origin {input:?} must not contain a path: {hint}");
+    }
+    let Some(host) = url.host() else {
+        bail!("public origin {input:?} has no host: {hint}");
+    };
+    let loopback = match host {
+        url::Host::Domain(name) => name == "localhost",
+        url::Host::Ipv4(ip) => IpAddr::V4(ip).is_loopback(),
+        url::Host::Ipv6(ip) => IpAddr::V6(ip).is_loopback(),
+    };
+    if url.scheme() == "http" && !loopback {
+        bail!("public origin {input:?} uses plain HTTP: browsers need https:// for camera access and secure cookies");
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_accepts_bare_https() {
+        assert_eq!(parse_origin("https://video.example").unwrap(), "https://video.example");
+        assert_eq!(parse_origin("https://video.example:8443/").unwrap(), "https://video.example:8443");
+        assert_eq!(parse_origin("http://localhost:8080").unwrap(), "http://localhost:8080");
+        assert_eq!(parse_origin("http://[::1]:8080").unwrap(), "http://[::1]:8080");
+    }
+
+    #[test]
+    fn origin_rejects_the_rest() {
+        for bad in ["video.example", "ftp://video.example", "http://video.example",
+            "https://video.example/path", "https://user@video.example", "https://video.example/?q=1", ""] {
+            assert!(parse_origin(bad).is_err(), "{bad} was accepted");
+        }
+    }
+
+    #[test]
+    fn file_rejects_unknown_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("visite.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\nlisten_adress = \"x\"\n").unwrap();
+        let error = read_file(&path).unwrap_err();
+        assert!(format!("{error:#}").contains("listen_adress"), "{error:#}");
+    }
+
+    #[test]
+    fn flags_override_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("visite.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/visite\"\n").unwrap();
+        let overrides = Overrides {
+            config: Some(path),
+            listen: Some("127.0.0.1:9100".parse().unwrap()),
+            ..Overrides::default()
+        };
+        let settings = Settings::load(overrides).unwrap();
+        assert_eq!(settings.listen.port(), 9100);
+        assert_eq!(settings.data_dir, PathBuf::from("/srv/visite"));
+    }
+}

@@ -1,0 +1,234 @@
+//! The WebSocket messages between browsers and the server.
+//!
+//! Every message is a JSON object with a `type` field. Decoding is strict:
+//! unknown types, unknown fields and duplicate keys are errors, so a client
+//! cannot smuggle data past the server or confuse it about a message's meaning.
+//! The sender of a message is never a field: it is the connection that carried
+//! it, which the server already knows.
+
+use serde::{Deserialize, Serialize};
+
+/// Identifier of a patient inside one room, shown only to the room's provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PatientId(pub u64);
+
+/// Identifier of a call inside one room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CallId(pub u64);
+
+/// A WebRTC session description as `RTCSessionDescriptionInit` serialises it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionDescription {
+    #[serde(rename = "type")]
+    pub kind: DescriptionKind,
+    pub sdp: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DescriptionKind {
+    Offer,
+    Answer,
+}
+
+/// An ICE candidate as `RTCIceCandidate.toJSON()` serialises it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct IceCandidate {
+    pub candidate: String,
+    #[serde(default)]
+    pub sdp_mid: Option<String>,
+    #[serde(default)]
+    pub sdp_m_line_index: Option<u16>,
+    #[serde(default)]
+    pub username_fragment: Option<String>,
+}
+
+/// A message from a browser. Which of them a connection may send depends on
+/// its role (provider or patient) and on the state of the room.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientMessage {
+    /// Patient: enter the waiting room under a self-declared display name.
+    CheckIn { name: String },
+    /// Patient: take back a place in the queue after a reload.
+    Resume { token: String },
+    /// Patient: leave the waiting room. Variants without data are empty
+    /// structs so that `deny_unknown_fields` applies to them too.
+    Leave {},
+    /// Provider: start a call with this waiting patient.
+    Admit { patient: PatientId },
+    /// Provider: send this patient away, waiting or in a call.
+    Remove { patient: PatientId },
+    /// Call participant: an offer or answer for the other participant.
+    Description { description: SessionDescription },
+    /// Call participant: a trickled ICE candidate, or `null` at the end of candidates.
+    Candidate { candidate: Option<IceCandidate> },
+    /// Call participant: whether the microphone and camera are on.
+    MediaState { audio: bool, video: bool },
+    /// Call participant: end the call.
+    HangUp {},
+}
+
+/// One waiting patient as the provider's dashboard shows them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueueEntry {
+    pub id: PatientId,
+    /// Self-declared and unverified; only ever sent to the room's provider.
+    pub name: String,
+    /// Unix time in milliseconds.
+    pub waiting_since: u64,
+    /// False while the patient's browser is reconnecting.
+    pub connected: bool,
+}
+
+/// The running call as the provider's dashboard shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CallSummary {
+    pub id: CallId,
+    pub patient: PatientId,
+    pub name: String,
+    /// Unix time in milliseconds.
+    pub started_at: u64,
+}
+
+/// An ICE server entry as `RTCIceServer` expects it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IceServer {
+    pub urls: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+}
+
+/// The only state a patient ever learns about the room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PatientStatus {
+    Waiting,
+}
+
+/// Why a call or a waiting-room visit ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    HungUp,
+    Removed,
+    Left,
+    ProviderLeft,
+    PatientLeft,
+    Replaced,
+}
+
+/// Machine-readable error codes; browsers show them in the user's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidMessage,
+    MessageTooLarge,
+    InvalidName,
+    NotAllowed,
+    NotCheckedIn,
+    AlreadyCheckedIn,
+    ResumeFailed,
+    QueueFull,
+    RateLimited,
+    UnknownPatient,
+    PatientNotConnected,
+    CallInProgress,
+    NoCall,
+}
+
+/// A message from the server to one browser.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// Patient: the check-in worked; keep this token to resume after a reload.
+    CheckedIn { token: String },
+    /// Patient: their own status, and nothing about anybody else.
+    Status { state: PatientStatus },
+    /// Provider: the whole waiting room, sent after every change.
+    Queue {
+        patients: Vec<QueueEntry>,
+        call: Option<CallSummary>,
+    },
+    /// Both participants: the call starts. The polite side yields when offers
+    /// collide (perfect negotiation). The server fills `ice_servers` per person.
+    CallStarted {
+        call: CallId,
+        polite: bool,
+        ice_servers: Vec<IceServer>,
+    },
+    Description { description: SessionDescription },
+    Candidate { candidate: Option<IceCandidate> },
+    MediaState { audio: bool, video: bool },
+    /// Both participants, or a waiting patient who was sent away.
+    CallEnded { reason: EndReason },
+    Error { code: ErrorCode },
+}
+
+/// Decode a client message, rejecting anything the types do not describe.
+pub fn decode(text: &str) -> Result<ClientMessage, serde_json::Error> {
+    serde_json::from_str(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_check_in() {
+        let message = decode(r#"{"type":"check_in","name":"Ada"}"#).unwrap();
+        assert_eq!(message, ClientMessage::CheckIn { name: "Ada".into() });
+    }
+
+    #[test]
+    fn decode_browser_candidate() {
+        let text = r#"{"type":"candidate","candidate":{"candidate":"candidate:1 1 udp 2122260223 192.0.2.1 54321 typ host","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"abcd"}}"#;
+        assert!(matches!(decode(text), Ok(ClientMessage::Candidate { candidate: Some(_) })));
+        assert!(matches!(
+            decode(r#"{"type":"candidate","candidate":null}"#),
+            Ok(ClientMessage::Candidate { candidate: None })
+        ));
+    }
+
+    #[test]
+    fn decode_rejects_unknown_type() {
+        assert!(decode(r#"{"type":"become_provider"}"#).is_err());
+    }
+
+    #[test]
+    fn decode_rejects_unknown_field() {
+        assert!(decode(r#"{"type":"hang_up","from":"provider"}"#).is_err());
+        assert!(decode(r#"{"type":"admit","patient":1,"room":"other"}"#).is_err());
+        let nested = r#"{"type":"description","description":{"type":"offer","sdp":"v=0","to":"x"}}"#;
+        assert!(decode(nested).is_err());
+    }
+
+    #[test]
+    fn decode_rejects_duplicate_keys() {
+        assert!(decode(r#"{"type":"check_in","name":"A","name":"B"}"#).is_err());
+        assert!(decode(r#"{"type":"leave","type":"hang_up"}"#).is_err());
+        let nested = r#"{"type":"description","description":{"type":"offer","sdp":"a","sdp":"b"}}"#;
+        assert!(decode(nested).is_err());
+    }
+
+    #[test]
+    fn decode_rejects_invalid_json() {
+        assert!(decode("{").is_err());
+        assert!(decode("[]").is_err());
+        assert!(decode(r#"{"name":"no type"}"#).is_err());
+        assert!(decode(r#"{"type":"description","description":{"type":"pranswer","sdp":""}}"#).is_err());
+    }
+
+    #[test]
+    fn encode_server_message() {
+        let text = serde_json::to_string(&ServerMessage::Status { state: PatientStatus::Waiting }).unwrap();
+        assert_eq!(text, r#"{"type":"status","state":"waiting"}"#);
+    }
+}

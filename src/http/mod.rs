@@ -1,0 +1,121 @@
+//! The HTTP and WebSocket layer: thin handlers around the store and the hub.
+
+mod assets;
+mod auth;
+mod error;
+mod locale;
+mod pages;
+mod security;
+mod session;
+mod ws;
+
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use axum::middleware;
+use axum::routing::{get, post};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Settings;
+use crate::hub::Hub;
+use crate::store::Store;
+
+/// Largest form body accepted, in bytes.
+const MAX_FORM_BYTES: usize = 16 * 1024;
+
+pub struct AppState {
+    pub store: Store,
+    pub hub: Arc<Hub>,
+    pub settings: Settings,
+    /// Origins that may submit forms and open WebSockets.
+    pub allowed_origins: Vec<String>,
+    /// Origin used in room links.
+    pub link_origin: String,
+    pub check_ins: DefaultKeyedRateLimiter<IpAddr>,
+    pub logins: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+pub type App = Arc<AppState>;
+
+impl AppState {
+    pub fn new(store: Store, hub: Arc<Hub>, settings: Settings, bound: SocketAddr) -> App {
+        let per_minute = NonZeroU32::new(settings.check_ins_per_minute).unwrap_or(NonZeroU32::MIN);
+        let login_quota = NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN);
+        Arc::new(Self {
+            allowed_origins: settings.allowed_origins(bound),
+            link_origin: settings.link_origin(bound),
+            check_ins: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            logins: RateLimiter::keyed(Quota::per_minute(login_quota)),
+            store,
+            hub,
+            settings,
+        })
+    }
+
+    /// Forget rate-limit entries that have recovered, so memory stays bounded.
+    pub fn prune_rate_limits(&self) {
+        self.check_ins.retain_recent();
+        self.logins.retain_recent();
+    }
+}
+
+pub fn router(app: App) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let sensitive = [axum::http::header::COOKIE, axum::http::header::SET_COOKIE, axum::http::header::AUTHORIZATION];
+
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/terms", get(pages::terms))
+        .route("/privacy", get(pages::privacy))
+        .route("/signup", get(auth::signup_form).post(auth::signup))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/dashboard", get(pages::dashboard))
+        .route("/dashboard/room", post(pages::update_room))
+        .route("/r/{slug}", get(pages::room))
+        .route("/r/{slug}/ws", get(ws::patient_socket))
+        .route("/r/{slug}/host", get(ws::provider_socket))
+        .route("/static/{*path}", get(assets::serve))
+        .fallback(error::not_found)
+        .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .layer(middleware::from_fn_with_state(app.clone(), security::reject_cross_origin))
+        .layer(middleware::from_fn(error::localize))
+        .layer(middleware::from_fn(locale::remember_choice))
+        .layer(middleware::from_fn(security::headers))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or("-");
+                // The path is logged without its query; room slugs are provider data, not patient data.
+                tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(SetSensitiveHeadersLayer::new(sensitive))
+        .with_state(app)
+}
+
+/// Background upkeep: expire waiting patients and prune rate limiters.
+pub fn spawn_upkeep(app: App) {
+    crate::hub::spawn_ticker(app.hub.clone(), Duration::from_secs(2));
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            interval.tick().await;
+            app.prune_rate_limits();
+        }
+    });
+}

@@ -1,0 +1,196 @@
+//! WebSocket endpoints: `/r/{slug}/ws` for patients, `/r/{slug}/host` for the
+//! room's provider. Each connection runs a reader loop that decodes messages
+//! and hands them to the hub, and a writer task that drains its outbox.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+
+use super::App;
+use super::error::AppError;
+use super::security::origin_allowed;
+use super::session::CurrentProvider;
+use crate::core::protocol::{self, ClientMessage, ErrorCode};
+use crate::core::validate::Slug;
+use crate::hub::{Connection, Outbound, Role, close_code};
+use crate::store::{Provider, ProviderId};
+
+/// Largest message the protocol accepts. A browser's offer is about 5.4 KB.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// Largest message the WebSocket layer reads at all; above this the
+/// connection is closed with code 1009 instead of answered.
+const MAX_FRAME_BYTES: usize = 2 * MAX_MESSAGE_BYTES;
+/// Rule violations after which the server closes the connection.
+const MAX_STRIKES: u32 = 5;
+const PING_INTERVAL: Duration = Duration::from_secs(20);
+/// A connection that sends nothing, not even a pong, for this long is dropped.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub async fn patient_socket(
+    State(app): State<App>,
+    Path(slug): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, AppError> {
+    if !origin_allowed(&app, &headers) {
+        tracing::warn!("patient socket rejected: origin not allowed");
+        return Err(AppError::CrossOrigin);
+    }
+    let provider = room_provider(&app, &slug).await?;
+    Ok(upgrade_socket(app, upgrade, provider.id, Role::Patient, peer.ip()))
+}
+
+pub async fn provider_socket(
+    State(app): State<App>,
+    Path(slug): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    signed_in: Result<CurrentProvider, AppError>,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, AppError> {
+    if !origin_allowed(&app, &headers) {
+        tracing::warn!("provider socket rejected: origin not allowed");
+        return Err(AppError::CrossOrigin);
+    }
+    let CurrentProvider(provider) = signed_in?;
+    let room = room_provider(&app, &slug).await?;
+    if room.id != provider.id {
+        tracing::warn!(provider = provider.id.0, room = room.id.0, "provider socket rejected: not the room's provider");
+        return Err(AppError::Forbidden);
+    }
+    Ok(upgrade_socket(app, upgrade, provider.id, Role::Provider, peer.ip()))
+}
+
+async fn room_provider(app: &App, slug: &str) -> Result<Provider, AppError> {
+    let slug = Slug::parse(slug).map_err(|_| AppError::NotFound)?;
+    app.store.provider_by_slug(slug.as_str()).await?.ok_or(AppError::NotFound)
+}
+
+fn upgrade_socket(app: App, upgrade: WebSocketUpgrade, room: ProviderId, role: Role, ip: IpAddr) -> Response {
+    upgrade
+        .max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .read_buffer_size(4 * 1024)
+        .on_upgrade(move |socket| run(app, socket, room, role, ip))
+}
+
+async fn run(app: App, socket: WebSocket, room: ProviderId, role: Role, ip: IpAddr) {
+    let (connection, outbox) = app.hub.connect(room, role);
+    let (sink, mut stream) = socket.split();
+    let mut writer = tokio::spawn(write_loop(sink, outbox));
+    let mut strikes = 0u32;
+
+    loop {
+        let frame = tokio::select! {
+            frame = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => frame,
+            _ = &mut writer => break,
+        };
+        let message = match frame {
+            Err(_) => {
+                tracing::info!(conn = connection.id().0, "connection idle, closing it");
+                break;
+            }
+            Ok(None) => break,
+            Ok(Some(Err(error))) => {
+                tracing::info!(conn = connection.id().0, %error, "connection failed");
+                connection.close(close_code::MESSAGE_TOO_BIG);
+                break;
+            }
+            Ok(Some(Ok(message))) => message,
+        };
+
+        strikes += match message {
+            Message::Text(text) => receive(&app, &connection, text.as_str(), role, ip),
+            Message::Binary(_) => {
+                connection.reply_error(ErrorCode::InvalidMessage);
+                1
+            }
+            Message::Close(_) => break,
+            Message::Ping(_) | Message::Pong(_) => 0,
+        };
+        if strikes >= MAX_STRIKES {
+            tracing::warn!(conn = connection.id().0, strikes, "too many invalid messages, closing connection");
+            connection.close(close_code::POLICY_VIOLATION);
+            break;
+        }
+    }
+
+    // Leave the room before the writer finishes, so the peer learns of it at once.
+    drop(connection);
+    let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
+}
+
+/// Decode and hand over one text message; returns the strikes it earned.
+fn receive(app: &App, connection: &Connection, text: &str, role: Role, ip: IpAddr) -> u32 {
+    if text.len() > MAX_MESSAGE_BYTES {
+        tracing::warn!(conn = connection.id().0, bytes = text.len(), "message too large");
+        connection.reply_error(ErrorCode::MessageTooLarge);
+        return 1;
+    }
+    let message = match protocol::decode(text) {
+        Ok(message) => message,
+        Err(error) => {
+            // The serde error names the problem (line, column, field) but not the values.
+            tracing::warn!(conn = connection.id().0, error = %error_category(&error), "invalid message");
+            connection.reply_error(ErrorCode::InvalidMessage);
+            return 1;
+        }
+    };
+    if role == Role::Patient && matches!(message, ClientMessage::CheckIn { .. }) && app.check_ins.check_key(&ip).is_err() {
+        tracing::warn!(conn = connection.id().0, "check-in rate limit reached");
+        connection.reply_error(ErrorCode::RateLimited);
+        return 0;
+    }
+    connection.handle(message)
+}
+
+/// Describe a decoding error without quoting the input.
+fn error_category(error: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let category = match error.classify() {
+        Category::Io => "io",
+        Category::Syntax => "syntax",
+        Category::Data => "data",
+        Category::Eof => "eof",
+    };
+    format!("{category} error at line {} column {}", error.line(), error.column())
+}
+
+async fn write_loop(mut sink: futures_util::stream::SplitSink<WebSocket, Message>, mut outbox: mpsc::Receiver<Outbound>) {
+    let mut ping = tokio::time::interval(PING_INTERVAL);
+    ping.tick().await;
+    loop {
+        let outbound = tokio::select! {
+            outbound = outbox.recv() => outbound,
+            _ = ping.tick() => {
+                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                    return;
+                }
+                continue;
+            }
+        };
+        match outbound {
+            Some(Outbound::Text(text)) => {
+                if sink.send(Message::Text(text.into())).await.is_err() {
+                    return;
+                }
+            }
+            Some(Outbound::Close(code)) => {
+                let frame = CloseFrame { code, reason: Default::default() };
+                let _ = sink.send(Message::Close(Some(frame))).await;
+                return;
+            }
+            None => {
+                let _ = sink.close().await;
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! The live rooms of this server process: the I/O shell around [`core::room`].
+//!
+//! Each connection gets a bounded outbox that its WebSocket task drains. The
+//! hub feeds events into a room's state machine under that room's lock and
+//! carries out the effects: queueing messages, closing connections, logging
+//! refusals and recording finished calls.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use tokio::sync::mpsc;
+
+use crate::core::protocol::{ClientMessage, EndReason, ErrorCode, IceServer, ServerMessage};
+use crate::core::room::{ConnId, Effect, Limits, Millis, RejoinToken, Room};
+use crate::store::{ProviderId, Store};
+
+/// Messages a connection may have queued before it counts as too slow and is closed.
+const OUTBOX_CAPACITY: usize = 64;
+
+/// WebSocket close codes (RFC 6455, section 7.4.1).
+pub mod close_code {
+    pub const NORMAL: u16 = 1000;
+    pub const GOING_AWAY: u16 = 1001;
+    pub const POLICY_VIOLATION: u16 = 1008;
+    pub const MESSAGE_TOO_BIG: u16 = 1009;
+}
+
+/// What a WebSocket task writes to its socket.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outbound {
+    Text(String),
+    Close(u16),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Provider,
+    Patient,
+}
+
+struct RoomShell {
+    room: Room,
+    outboxes: HashMap<ConnId, mpsc::Sender<Outbound>>,
+}
+
+pub struct Hub {
+    rooms: Mutex<HashMap<ProviderId, Arc<Mutex<RoomShell>>>>,
+    next_conn: AtomicU64,
+    limits: Limits,
+    ice_servers: Vec<IceServer>,
+    store: Store,
+}
+
+/// One open connection in one room. Dropping it counts as a disconnect.
+pub struct Connection {
+    hub: Arc<Hub>,
+    room: Arc<Mutex<RoomShell>>,
+    provider: ProviderId,
+    conn: ConnId,
+    outbox: mpsc::Sender<Outbound>,
+}
+
+impl Hub {
+    pub fn new(limits: Limits, ice_servers: Vec<IceServer>, store: Store) -> Arc<Self> {
+        Arc::new(Self {
+            rooms: Mutex::new(HashMap::new()),
+            next_conn: AtomicU64::new(1),
+            limits,
+            ice_servers,
+            store,
+        })
+    }
+
+    /// Open a connection to a provider's room, as that provider or as a patient.
+    pub fn connect(self: &Arc<Self>, provider: ProviderId, role: Role) -> (Connection, mpsc::Receiver<Outbound>) {
+        let conn = ConnId(self.next_conn.fetch_add(1, Ordering::Relaxed));
+        let (outbox, inbox) = mpsc::channel(OUTBOX_CAPACITY);
+        // The registry stays locked until the connection is in the room, so the
+        // ticker cannot drop the room as idle in between.
+        let mut rooms = lock(&self.rooms);
+        let room = rooms
+            .entry(provider)
+            .or_insert_with(|| Arc::new(Mutex::new(RoomShell { room: Room::new(self.limits), outboxes: HashMap::new() })))
+            .clone();
+        {
+            let mut shell = lock(&room);
+            shell.outboxes.insert(conn, outbox.clone());
+            let effects = match role {
+                Role::Provider => shell.room.provider_connected(conn),
+                Role::Patient => shell.room.patient_connected(conn),
+            };
+            self.apply(provider, &mut shell, effects);
+        }
+        drop(rooms);
+        tracing::info!(room = provider.0, conn = conn.0, ?role, "connection opened");
+        (Connection { hub: self.clone(), room, provider, conn, outbox }, inbox)
+    }
+
+    /// Expire waiting patients who did not come back, and forget idle rooms.
+    pub fn tick(&self) {
+        let now = now_millis();
+        let rooms: Vec<_> = lock(&self.rooms).iter().map(|(id, room)| (*id, room.clone())).collect();
+        for (provider, room) in rooms {
+            let mut shell = lock(&room);
+            let effects = shell.room.tick(now);
+            self.apply(provider, &mut shell, effects);
+        }
+        lock(&self.rooms).retain(|_, room| !lock(room).room.is_idle());
+    }
+
+    /// End every call and close every connection, for a shutdown.
+    pub fn close_all(&self) {
+        let now = now_millis();
+        let rooms: Vec<_> = lock(&self.rooms).iter().map(|(id, room)| (*id, room.clone())).collect();
+        for (provider, room) in rooms {
+            let mut shell = lock(&room);
+            let effects = shell.room.close_all(now);
+            self.apply(provider, &mut shell, effects);
+        }
+    }
+
+    /// Returns the number of refusals that count as abuse by their sender.
+    fn apply(&self, provider: ProviderId, shell: &mut RoomShell, effects: Vec<Effect>) -> HashMap<ConnId, u32> {
+        let mut strikes = HashMap::new();
+        for effect in effects {
+            match effect {
+                Effect::Send { to, mut message } => {
+                    if let ServerMessage::CallStarted { ice_servers, .. } = &mut message {
+                        ice_servers.clone_from(&self.ice_servers);
+                    }
+                    send(shell, to, &message);
+                }
+                Effect::Close { conn } => {
+                    if let Some(outbox) = shell.outboxes.remove(&conn) {
+                        let _ = outbox.try_send(Outbound::Close(close_code::NORMAL));
+                    }
+                }
+                Effect::Refused { conn, refusal } => {
+                    tracing::warn!(room = provider.0, conn = conn.0, ?refusal, "message refused");
+                    if refusal.is_abuse() {
+                        *strikes.entry(conn).or_default() += 1;
+                    }
+                }
+                Effect::CallStarted { call, .. } => {
+                    tracing::info!(room = provider.0, call = call.0, "call started");
+                }
+                Effect::CallEnded { call, started_at, ended_at, reason } => {
+                    self.record_call(provider, call.0, started_at, ended_at, reason);
+                }
+            }
+        }
+        strikes
+    }
+
+    fn record_call(&self, provider: ProviderId, call: u64, started_at: Millis, ended_at: Millis, reason: EndReason) {
+        let started = (started_at / 1000) as i64;
+        let duration = (ended_at.saturating_sub(started_at) / 1000) as i64;
+        tracing::info!(room = provider.0, call, duration_seconds = duration, ?reason, "call ended");
+
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            if let Err(error) = store.record_call(provider, started, duration).await {
+                tracing::error!(room = provider.0, call, %error, "cannot record call");
+            }
+        });
+    }
+}
+
+impl Connection {
+    pub fn id(&self) -> ConnId {
+        self.conn
+    }
+
+    /// Feed a decoded message into the room. Returns how many abuse strikes
+    /// the message earned its sender.
+    pub fn handle(&self, message: ClientMessage) -> u32 {
+        let mut shell = lock(&self.room);
+        let effects = shell.room.handle(self.conn, message, now_millis(), fresh_token);
+        let strikes = self.hub.apply(self.provider, &mut shell, effects);
+        strikes.get(&self.conn).copied().unwrap_or(0)
+    }
+
+    /// Send a message straight to this connection, bypassing the room.
+    pub fn reply_error(&self, code: ErrorCode) {
+        let text = serde_json::to_string(&ServerMessage::Error { code }).unwrap_or_default();
+        let _ = self.outbox.try_send(Outbound::Text(text));
+    }
+
+    pub fn close(&self, code: u16) {
+        let _ = self.outbox.try_send(Outbound::Close(code));
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        let mut shell = lock(&self.room);
+        shell.outboxes.remove(&self.conn);
+        let effects = shell.room.disconnected(self.conn, now_millis());
+        self.hub.apply(self.provider, &mut shell, effects);
+        tracing::info!(room = self.provider.0, conn = self.conn.0, "connection closed");
+    }
+}
+
+/// Queue a message; a connection whose outbox is full is too slow and is dropped.
+fn send(shell: &mut RoomShell, to: ConnId, message: &ServerMessage) {
+    let Some(outbox) = shell.outboxes.get(&to) else {
+        return;
+    };
+    let text = match serde_json::to_string(message) {
+        Ok(text) => text,
+        Err(error) => {
+            tracing::error!(conn = to.0, %error, "cannot encode message");
+            return;
+        }
+    };
+    if outbox.try_send(Outbound::Text(text)).is_err() {
+        tracing::warn!(conn = to.0, "connection too slow, closing it");
+        shell.outboxes.remove(&to);
+    }
+}
+
+fn fresh_token() -> RejoinToken {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    RejoinToken(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+pub fn now_millis() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as Millis)
+        .unwrap_or(0)
+}
+
+/// Lock a mutex, recovering the data if a panicking thread poisoned it: room
+/// state stays consistent because every mutation finishes before effects run.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Run [`Hub::tick`] every `period` until the process ends.
+pub fn spawn_ticker(hub: Arc<Hub>, period: Duration) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(period);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            hub.tick();
+        }
+    });
+}

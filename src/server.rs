@@ -1,0 +1,111 @@
+//! Start and stop one server process.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::config::{LogFormat, Settings};
+use crate::core::room::Limits;
+use crate::http::{AppState, router, spawn_upkeep};
+use crate::hub::Hub;
+use crate::store::Store;
+
+/// How long open connections get to finish after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VISITE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// A server bound to its port, ready to serve.
+pub struct Server {
+    listener: TcpListener,
+    app: crate::http::App,
+}
+
+impl Server {
+    pub async fn bind(settings: Settings) -> anyhow::Result<Self> {
+        let store = Store::open(&settings.data_dir).await?;
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}: is another server running there?", settings.listen))?;
+        let bound = listener.local_addr()?;
+
+        let limits = Limits {
+            max_waiting: settings.max_waiting_patients,
+            rejoin_grace_ms: settings.rejoin_grace_seconds * 1000,
+        };
+        let hub = Hub::new(limits, settings.ice_servers.clone(), store.clone());
+        let app = AppState::new(store, hub, settings, bound);
+        Ok(Self { listener, app })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn link_origin(&self) -> &str {
+        &self.app.link_origin
+    }
+
+    /// Serve until `shutdown` completes, then close every connection.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        spawn_upkeep(self.app.clone());
+        let hub = self.app.hub.clone();
+        let store = self.app.store.clone();
+        let service = router(self.app).into_make_service_with_connect_info::<SocketAddr>();
+
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let graceful = async move {
+            shutdown.await;
+            tracing::info!("shutting down");
+            // WebSocket tasks never end by themselves: end them, so the graceful
+            // shutdown only waits for requests in flight.
+            hub.close_all();
+            let _ = stopping_tx.send(());
+        };
+        let serve = axum::serve(self.listener, service).with_graceful_shutdown(graceful);
+        let serve = async move { serve.await.context("server failed") };
+        let deadline = async move {
+            let _ = stopping_rx.await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        };
+        tokio::select! {
+            result = serve => result?,
+            () = deadline => tracing::warn!("shutdown deadline reached, closing remaining connections"),
+        }
+        store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}

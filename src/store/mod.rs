@@ -1,0 +1,70 @@
+//! Storage of provider accounts, sessions and call records in SQLite.
+//!
+//! Timestamps are Unix seconds. Patients are never stored.
+
+mod calls;
+mod providers;
+mod sessions;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+pub use calls::CallRecord;
+pub use providers::{NewProvider, Provider, ProviderId, UniqueViolation, WriteError};
+pub use sessions::{SESSION_ABSOLUTE_SECONDS, SESSION_IDLE_SECONDS};
+
+pub const DATABASE_FILE: &str = "visite.db";
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Open (and create, on first start) the database in `data_dir` and bring
+    /// its schema up to date.
+    pub async fn open(data_dir: &Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("cannot create data folder {}", data_dir.display()))?;
+        let path = data_dir.join(DATABASE_FILE);
+
+        let options = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // Account writes must survive a power cut once acknowledged.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .with_context(|| format!("cannot open database {}", path.display()))?;
+
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&pool)
+            .await
+            .with_context(|| format!("cannot migrate database {}", path.display()))?;
+        Ok(Self { pool })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The current Unix time in seconds.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests;

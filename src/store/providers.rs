@@ -1,0 +1,124 @@
+use sqlx::FromRow;
+
+use super::{Store, unix_now};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct ProviderId(pub i64);
+
+#[derive(Debug, Clone, FromRow)]
+pub struct Provider {
+    pub id: ProviderId,
+    pub email: String,
+    pub name: String,
+    pub practice_name: String,
+    pub slug: String,
+    pub password_hash: String,
+    pub waiting_message: String,
+    pub locale: String,
+}
+
+#[derive(Debug)]
+pub struct NewProvider<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub practice_name: &'a str,
+    pub slug: &'a str,
+    pub password_hash: &'a str,
+    pub locale: &'a str,
+}
+
+/// Which unique value is already taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueViolation {
+    Email,
+    Slug,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("{0:?} is already taken")]
+    Taken(UniqueViolation),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Map a unique-constraint failure to the value that collided.
+fn classify(error: sqlx::Error) -> WriteError {
+    if let Some(db_error) = error.as_database_error() {
+        if db_error.is_unique_violation() {
+            let message = db_error.message();
+            if message.contains("providers.email") || db_error.constraint() == Some("providers_email_key") {
+                return WriteError::Taken(UniqueViolation::Email);
+            }
+            if message.contains("providers.slug") || db_error.constraint() == Some("providers_slug_key") {
+                return WriteError::Taken(UniqueViolation::Slug);
+            }
+        }
+    }
+    WriteError::Database(error)
+}
+
+/// A provider query with the given `WHERE` clause; a macro because sqlx
+/// accepts only static SQL strings.
+macro_rules! select_provider {
+    ($condition:literal) => {
+        concat!(
+            "SELECT id, email, name, practice_name, slug, password_hash, waiting_message, locale FROM providers WHERE ",
+            $condition
+        )
+    };
+}
+
+impl Store {
+    pub async fn create_provider(&self, new: NewProvider<'_>) -> Result<ProviderId, WriteError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO providers (email, name, practice_name, slug, password_hash, locale, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(new.email)
+        .bind(new.name)
+        .bind(new.practice_name)
+        .bind(new.slug)
+        .bind(new.password_hash)
+        .bind(new.locale)
+        .bind(unix_now())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(classify)?;
+        Ok(ProviderId(id))
+    }
+
+    pub async fn provider_by_email(&self, email: &str) -> sqlx::Result<Option<Provider>> {
+        sqlx::query_as(select_provider!("email = $1"))
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    pub async fn provider_by_slug(&self, slug: &str) -> sqlx::Result<Option<Provider>> {
+        sqlx::query_as(select_provider!("slug = $1"))
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    pub async fn provider_by_id(&self, id: ProviderId) -> sqlx::Result<Option<Provider>> {
+        sqlx::query_as(select_provider!("id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// Change the room link and the waiting-room message.
+    pub async fn update_room(&self, id: ProviderId, slug: &str, waiting_message: &str) -> Result<(), WriteError> {
+        sqlx::query("UPDATE providers SET slug = $1, waiting_message = $2 WHERE id = $3")
+            .bind(slug)
+            .bind(waiting_message)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+}
