@@ -86,11 +86,15 @@ async fn run(app: App, socket: WebSocket, room: ProviderId, role: Role, ip: IpAd
     let (sink, mut stream) = socket.split();
     let mut writer = tokio::spawn(write_loop(sink, outbox));
     let mut strikes = 0u32;
+    let mut writer_done = false;
 
     loop {
         let frame = tokio::select! {
             frame = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => frame,
-            _ = &mut writer => break,
+            _ = &mut writer => {
+                writer_done = true;
+                break;
+            }
         };
         let message = match frame {
             Err(_) => {
@@ -124,7 +128,9 @@ async fn run(app: App, socket: WebSocket, room: ProviderId, role: Role, ip: IpAd
 
     // Leave the room before the writer finishes, so the peer learns of it at once.
     drop(connection);
-    let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
+    if !writer_done {
+        let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
+    }
 }
 
 /// Decode and hand over one text message; returns the strikes it earned.

@@ -1,0 +1,8 @@
+//! Integration tests: a real server on loopback, driven over HTTP and WebSocket.
+
+mod accounts;
+mod helpers;
+mod pages;
+mod privacy;
+mod signaling_rules;
+mod visit;
