@@ -11,6 +11,7 @@ use crate::core::protocol::IceServer;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
+pub const DEFAULT_MAIL_FROM: &str = "visite <noreply@localhost>";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -40,6 +41,13 @@ pub struct Overrides {
     /// Log line format.
     #[arg(long, env = "VISITE_LOG_FORMAT", value_name = "FORMAT")]
     pub log_format: Option<LogFormat>,
+    /// SMTP server for outgoing mail, such as smtps://user:password@mail.example:465
+    /// [default: none; mails are written to DATA_DIR/outbox/].
+    #[arg(long, env = "VISITE_SMTP_URL", value_name = "URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender address of outgoing mail [default: visite <noreply@localhost>].
+    #[arg(long, env = "VISITE_MAIL_FROM", value_name = "MAILBOX")]
+    pub mail_from: Option<String>,
 }
 
 /// The settings file. Unknown keys are an error, so a typo cannot silently
@@ -51,6 +59,8 @@ struct FileSettings {
     data_dir: Option<PathBuf>,
     public_origin: Option<String>,
     log_format: Option<LogFormat>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
     #[serde(default)]
     ice_servers: Vec<IceServer>,
     max_waiting_patients: Option<usize>,
@@ -59,7 +69,8 @@ struct FileSettings {
 }
 
 /// Validated settings for one server process.
-#[derive(Debug, Clone)]
+/// `Debug` is written by hand because `smtp_url` may carry a password.
+#[derive(Clone)]
 pub struct Settings {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
@@ -67,6 +78,9 @@ pub struct Settings {
     /// bound port on `localhost` and `127.0.0.1`.
     pub public_origin: Option<String>,
     pub log_format: LogFormat,
+    /// `None` writes mails to the outbox folder instead of sending them.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
     pub ice_servers: Vec<IceServer>,
     pub max_waiting_patients: usize,
     /// Check-ins allowed per client IP address and minute.
@@ -81,11 +95,25 @@ impl Default for Settings {
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
             public_origin: None,
             log_format: LogFormat::Text,
+            smtp_url: None,
+            mail_from: DEFAULT_MAIL_FROM.to_owned(),
             ice_servers: Vec::new(),
             max_waiting_patients: 50,
             check_ins_per_minute: 10,
             rejoin_grace_seconds: 120,
         }
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("public_origin", &self.public_origin)
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<redacted>"))
+            .field("mail_from", &self.mail_from)
+            .finish_non_exhaustive()
     }
 }
 
@@ -102,6 +130,8 @@ impl Settings {
             data_dir: overrides.data_dir.or(file.data_dir).unwrap_or(defaults.data_dir),
             public_origin: overrides.public_origin.or(file.public_origin),
             log_format: overrides.log_format.or(file.log_format).unwrap_or_default(),
+            smtp_url: overrides.smtp_url.or(file.smtp_url),
+            mail_from: overrides.mail_from.or(file.mail_from).unwrap_or(defaults.mail_from),
             ice_servers: file.ice_servers,
             max_waiting_patients: file.max_waiting_patients.unwrap_or(defaults.max_waiting_patients),
             check_ins_per_minute: file.check_ins_per_minute.unwrap_or(defaults.check_ins_per_minute),

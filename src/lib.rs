@@ -7,11 +7,13 @@
 
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod config;
 pub mod core;
 pub mod http;
 pub mod hub;
 pub mod i18n;
+pub mod mail;
 pub mod password;
 pub mod server;
 pub mod store;

@@ -5,11 +5,6 @@ use std::sync::LazyLock;
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 
-/// Minimum length in Unicode scalar values while a second factor is mandatory.
-pub const MIN_CHARS: usize = 12;
-/// Long passphrases are welcome; the cap only bounds hashing work.
-pub const MAX_CHARS: usize = 1024;
-
 /// A hash that matches no password, verified for unknown emails so that a
 /// failed login takes the same time whether or not the account exists.
 static DUMMY_HASH: LazyLock<String> =
@@ -42,47 +37,9 @@ pub async fn verify(password: String, hash: Option<String>) -> bool {
     exists && result.unwrap_or(false)
 }
 
-/// Reasons a new password is not accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PasswordError {
-    TooShort,
-    TooLong,
-    SameAsPersonalData,
-}
-
-/// Check a new password against the basic rules: length, and not the
-/// provider's own email or name.
-pub fn check_new(password: &str, personal: &[&str]) -> Result<(), PasswordError> {
-    let length = password.chars().count();
-    if length < MIN_CHARS {
-        return Err(PasswordError::TooShort);
-    }
-    if length > MAX_CHARS {
-        return Err(PasswordError::TooLong);
-    }
-    let folded = password.trim().to_lowercase();
-    if personal.iter().any(|value| !value.trim().is_empty() && value.trim().to_lowercase() == folded) {
-        return Err(PasswordError::SameAsPersonalData);
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn new_password_rules() {
-        assert_eq!(check_new("short", &[]), Err(PasswordError::TooShort));
-        assert_eq!(check_new("elf-zeichen", &[]), Err(PasswordError::TooShort));
-        assert!(check_new("zwölf zeichen", &[]).is_ok());
-        assert_eq!(check_new(&"x".repeat(1025), &[]), Err(PasswordError::TooLong));
-        assert_eq!(
-            check_new("Erika@Example.org", &["erika@example.org", "Erika"]),
-            Err(PasswordError::SameAsPersonalData)
-        );
-        assert_eq!(check_new("Dr. Erika Mustermann", &["x@y.z", "dr. erika mustermann"]), Err(PasswordError::SameAsPersonalData));
-    }
 
     #[tokio::test]
     async fn hash_and_verify() {

@@ -11,6 +11,7 @@ use crate::config::{LogFormat, Settings};
 use crate::core::room::Limits;
 use crate::http::{AppState, router, spawn_upkeep};
 use crate::hub::Hub;
+use crate::mail::{MailSettings, Mailer};
 use crate::store::Store;
 
 /// How long open connections get to finish after a shutdown signal.
@@ -38,6 +39,8 @@ pub struct Server {
 impl Server {
     pub async fn bind(settings: Settings) -> anyhow::Result<Self> {
         let store = Store::open(&settings.data_dir).await?;
+        // Build the password blocklist now rather than in the first signup.
+        tokio::task::spawn_blocking(crate::accounts::password_policy::preload).await?;
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}: is another server running there?", settings.listen))?;
@@ -47,8 +50,10 @@ impl Server {
             max_waiting: settings.max_waiting_patients,
             rejoin_grace_ms: settings.rejoin_grace_seconds * 1000,
         };
+        let mail_settings = MailSettings { smtp_url: settings.smtp_url.clone(), from: settings.mail_from.clone() };
+        let mailer = Mailer::new(&mail_settings, &settings.data_dir)?;
         let hub = Hub::new(limits, settings.ice_servers.clone(), store.clone());
-        let app = AppState::new(store, hub, settings, bound);
+        let app = AppState::new(store, mailer, hub, settings, bound);
         Ok(Self { listener, app })
     }
 

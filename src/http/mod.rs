@@ -1,7 +1,7 @@
 //! The HTTP and WebSocket layer: thin handlers around the store and the hub.
 
+mod account;
 mod assets;
-mod auth;
 mod error;
 mod locale;
 mod pages;
@@ -26,6 +26,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
 use crate::hub::Hub;
+use crate::mail::Mailer;
 use crate::store::Store;
 
 /// Largest form body accepted, in bytes.
@@ -33,6 +34,7 @@ const MAX_FORM_BYTES: usize = 16 * 1024;
 
 pub struct AppState {
     pub store: Store,
+    pub mailer: Mailer,
     pub hub: Arc<Hub>,
     pub settings: Settings,
     /// Origins that may submit forms and open WebSockets.
@@ -41,12 +43,14 @@ pub struct AppState {
     pub link_origin: String,
     pub check_ins: DefaultKeyedRateLimiter<IpAddr>,
     pub logins: DefaultKeyedRateLimiter<IpAddr>,
+    /// Strength-meter requests, which run zxcvbn on every keystroke pause.
+    pub meter: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 pub type App = Arc<AppState>;
 
 impl AppState {
-    pub fn new(store: Store, hub: Arc<Hub>, settings: Settings, bound: SocketAddr) -> App {
+    pub fn new(store: Store, mailer: Mailer, hub: Arc<Hub>, settings: Settings, bound: SocketAddr) -> App {
         let per_minute = NonZeroU32::new(settings.check_ins_per_minute).unwrap_or(NonZeroU32::MIN);
         let login_quota = NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN);
         Arc::new(Self {
@@ -54,7 +58,9 @@ impl AppState {
             link_origin: settings.link_origin(bound),
             check_ins: RateLimiter::keyed(Quota::per_minute(per_minute)),
             logins: RateLimiter::keyed(Quota::per_minute(login_quota)),
+            meter: RateLimiter::keyed(Quota::per_minute(NonZeroU32::new(120).unwrap_or(NonZeroU32::MIN))),
             store,
+            mailer,
             hub,
             settings,
         })
@@ -64,6 +70,7 @@ impl AppState {
     pub fn prune_rate_limits(&self) {
         self.check_ins.retain_recent();
         self.logins.retain_recent();
+        self.meter.retain_recent();
     }
 }
 
@@ -76,15 +83,13 @@ pub fn router(app: App) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/terms", get(pages::terms))
         .route("/privacy", get(pages::privacy))
-        .route("/signup", get(auth::signup_form).post(auth::signup))
-        .route("/login", get(auth::login_form).post(auth::login))
-        .route("/logout", post(auth::logout))
         .route("/dashboard", get(pages::dashboard))
         .route("/dashboard/room", post(pages::update_room))
         .route("/r/{slug}", get(pages::room))
         .route("/r/{slug}/ws", get(ws::patient_socket))
         .route("/r/{slug}/host", get(ws::provider_socket))
         .route("/static/{*path}", get(assets::serve))
+        .merge(account::routes())
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(middleware::from_fn_with_state(app.clone(), security::reject_cross_origin))
@@ -116,6 +121,11 @@ pub fn spawn_upkeep(app: App) {
         loop {
             interval.tick().await;
             app.prune_rate_limits();
+            match app.store.prune_security_events(crate::store::unix_now()).await {
+                Ok(0) => {}
+                Ok(deleted) => tracing::info!(deleted, "old security events deleted"),
+                Err(error) => tracing::error!(%error, "cannot delete old security events"),
+            }
         }
     });
 }

@@ -42,6 +42,33 @@ pub async fn home(locale: Locale, MaybeProvider(provider): MaybeProvider) -> Res
     render(StatusCode::OK, &HomePage { title: tr.t("home-title"), path: "/".into(), signed_in: provider.is_some(), tr })
 }
 
+/// A page with a heading, a few paragraphs and an optional link, for
+/// confirmations such as "check your inbox".
+#[derive(Template)]
+#[template(path = "notice.html")]
+pub struct NoticePage {
+    tr: Tr,
+    title: String,
+    path: String,
+    signed_in: bool,
+    paragraphs: Vec<String>,
+    link: Option<(String, String)>,
+}
+
+impl NoticePage {
+    /// Build from translation keys; `link` is a path and the key of its label.
+    pub fn new(tr: Tr, title_key: &str, paragraph_keys: &[&str], link: Option<(&str, &str)>) -> Self {
+        Self {
+            title: tr.t(title_key),
+            path: "/".into(),
+            signed_in: false,
+            paragraphs: paragraph_keys.iter().map(|key| tr.t(key)).collect(),
+            link: link.map(|(href, key)| (href.to_owned(), tr.t(key))),
+            tr,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "legal.html")]
 struct LegalPage {
@@ -87,6 +114,9 @@ pub async fn room(State(app): State<App>, locale: Locale, Path(slug): Path<Strin
         return Err(AppError::NotFound);
     };
     let provider = app.store.provider_by_slug(slug.as_str()).await?.ok_or(AppError::NotFound)?;
+    if !room_is_open(&app, &provider).await? {
+        return Err(AppError::NotFound);
+    }
 
     let page = RoomPage {
         title: tr.t1("room-title", "practice", provider.practice_name.clone()),
@@ -99,6 +129,12 @@ pub async fn room(State(app): State<App>, locale: Locale, Path(slug): Path<Strin
         tr,
     };
     Ok(render(StatusCode::OK, &page))
+}
+
+/// A room works only once its provider verified the email address and
+/// enrolled a second factor.
+pub async fn room_is_open(app: &App, provider: &Provider) -> Result<bool, AppError> {
+    Ok(provider.email_verified_at.is_some() && app.store.totp_factor(provider.id).await?.is_some())
 }
 
 pub struct CallView {
@@ -235,7 +271,7 @@ fn format_duration(seconds: i64) -> String {
 }
 
 /// Format Unix seconds as an RFC 3339 UTC timestamp.
-fn rfc3339(unix: i64) -> String {
+pub fn rfc3339(unix: i64) -> String {
     let days = unix.div_euclid(86_400);
     let second_of_day = unix.rem_euclid(86_400);
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::App;
 use super::error::AppError;
-use crate::store::{Provider, unix_now};
+use crate::store::{Provider, Session, unix_now};
 
 pub const SESSION_COOKIE: &str = "__Host-visite-session";
 
@@ -48,6 +48,36 @@ pub fn removal_cookie() -> Cookie<'static> {
 
 /// The signed-in provider; handlers that take it answer 401 without a live session.
 pub struct CurrentProvider(pub Provider);
+
+/// Any live session, also one that still lacks the second factor.
+pub struct PendingSession(pub Session);
+
+impl FromRequestParts<App> for PendingSession {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let Some(cookie) = jar.get(SESSION_COOKIE) else {
+            return Err(AppError::NotSignedIn);
+        };
+        match app.store.session(&hash_token(cookie.value()), unix_now()).await? {
+            Some(session) => Ok(Self(session)),
+            None => Err(AppError::NotSignedIn),
+        }
+    }
+}
+
+/// The signed-in provider's full session, for pages that need its token hash.
+pub struct FullSession(pub Session);
+
+impl FromRequestParts<App> for FullSession {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let PendingSession(session) = PendingSession::from_request_parts(parts, app).await?;
+        if session.stage == crate::store::SessionStage::Full { Ok(Self(session)) } else { Err(AppError::NotSignedIn) }
+    }
+}
 
 /// The signed-in provider if any, for pages that work either way.
 pub struct MaybeProvider(pub Option<Provider>);

@@ -70,7 +70,11 @@ pub async fn provider_socket(
 
 async fn room_provider(app: &App, slug: &str) -> Result<Provider, AppError> {
     let slug = Slug::parse(slug).map_err(|_| AppError::NotFound)?;
-    app.store.provider_by_slug(slug.as_str()).await?.ok_or(AppError::NotFound)
+    let provider = app.store.provider_by_slug(slug.as_str()).await?.ok_or(AppError::NotFound)?;
+    if !super::pages::room_is_open(app, &provider).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(provider)
 }
 
 fn upgrade_socket(app: App, upgrade: WebSocketUpgrade, room: ProviderId, role: Role, ip: IpAddr) -> Response {

@@ -3,8 +3,12 @@
 //! Timestamps are Unix seconds. Patients are never stored.
 
 mod calls;
+mod email_tokens;
+mod factors;
 mod providers;
+mod security;
 mod sessions;
+mod throttle;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -15,7 +19,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub use calls::CallRecord;
 pub use providers::{NewProvider, Provider, ProviderId, UniqueViolation, WriteError};
-pub use sessions::{SESSION_ABSOLUTE_SECONDS, SESSION_IDLE_SECONDS};
+pub use email_tokens::TokenPurpose;
+pub use factors::TotpFactor;
+pub use security::{SECURITY_EVENT_RETENTION_SECONDS, SecurityEvent, SecurityEventRow};
+pub use sessions::{SESSION_ABSOLUTE_SECONDS, SESSION_IDLE_SECONDS, Session, SessionStage, SessionSummary};
 
 pub const DATABASE_FILE: &str = "visite.db";
 

@@ -16,6 +16,7 @@ pub struct Provider {
     pub password_hash: String,
     pub waiting_message: String,
     pub locale: String,
+    pub email_verified_at: Option<i64>,
 }
 
 #[derive(Debug)]
@@ -64,7 +65,7 @@ fn classify(error: sqlx::Error) -> WriteError {
 macro_rules! select_provider {
     ($condition:literal) => {
         concat!(
-            "SELECT id, email, name, practice_name, slug, password_hash, waiting_message, locale FROM providers WHERE ",
+            "SELECT id, email, name, practice_name, slug, password_hash, waiting_message, locale, email_verified_at FROM providers WHERE ",
             $condition
         )
     };
@@ -108,6 +109,37 @@ impl Store {
             .bind(id)
             .fetch_optional(&self.pool)
             .await
+    }
+
+    pub async fn mark_email_verified(&self, id: ProviderId, now: i64) -> sqlx::Result<()> {
+        sqlx::query("UPDATE providers SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Switch the login address; the new one counts as verified, because
+    /// the provider confirmed it through a link.
+    pub async fn set_email(&self, id: ProviderId, email: &str, now: i64) -> Result<(), WriteError> {
+        sqlx::query("UPDATE providers SET email = $1, email_verified_at = $2 WHERE id = $3")
+            .bind(email)
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    pub async fn set_password_hash(&self, id: ProviderId, password_hash: &str) -> sqlx::Result<()> {
+        sqlx::query("UPDATE providers SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Change the room link and the waiting-room message.

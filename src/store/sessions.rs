@@ -1,3 +1,5 @@
+use sqlx::FromRow;
+
 use super::{Provider, ProviderId, Store};
 
 /// A session ends after this long without a request.
@@ -5,20 +7,79 @@ pub const SESSION_IDLE_SECONDS: i64 = 30 * 60;
 /// A session ends this long after login, however active.
 pub const SESSION_ABSOLUTE_SECONDS: i64 = 12 * 60 * 60;
 
+/// How far a session got through the login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStage {
+    /// The password was right; the second factor (or its enrolment) is missing.
+    Password,
+    /// Fully logged in.
+    Full,
+}
+
+impl SessionStage {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionStage::Password => "password",
+            SessionStage::Full => "full",
+        }
+    }
+
+    fn parse(value: &str) -> Self {
+        if value == "full" { SessionStage::Full } else { SessionStage::Password }
+    }
+}
+
+/// A live session and its provider.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token_hash: Vec<u8>,
+    pub provider: Provider,
+    pub stage: SessionStage,
+    pub authenticated_at: i64,
+}
+
+/// One of a provider's sessions, as the sessions page lists it.
+#[derive(Debug, Clone, FromRow)]
+pub struct SessionSummary {
+    pub token_hash: Vec<u8>,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub device_label: String,
+}
+
+#[derive(FromRow)]
+struct SessionRow {
+    provider_id: ProviderId,
+    stage: String,
+    authenticated_at: i64,
+}
+
 impl Store {
-    pub async fn create_session(&self, token_hash: &[u8], provider: ProviderId, now: i64) -> sqlx::Result<()> {
-        sqlx::query("INSERT INTO sessions (token_hash, provider_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)")
-            .bind(token_hash)
-            .bind(provider)
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
+    pub async fn create_session(
+        &self,
+        token_hash: &[u8],
+        provider: ProviderId,
+        stage: SessionStage,
+        device_label: &str,
+        now: i64,
+    ) -> sqlx::Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, provider_id, created_at, last_seen_at, stage, authenticated_at, device_label)
+             VALUES ($1, $2, $3, $3, $4, $3, $5)",
+        )
+        .bind(token_hash)
+        .bind(provider)
+        .bind(now)
+        .bind(stage.as_str())
+        .bind(device_label)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
-    /// The provider of a live session, refreshing its idle timer; expired
+    /// The live session for a token hash, refreshing its idle timer; expired
     /// sessions are deleted on the way.
-    pub async fn session_provider(&self, token_hash: &[u8], now: i64) -> sqlx::Result<Option<Provider>> {
+    pub async fn session(&self, token_hash: &[u8], now: i64) -> sqlx::Result<Option<Session>> {
         let live = sqlx::query(
             "UPDATE sessions SET last_seen_at = $2
              WHERE token_hash = $1 AND last_seen_at > $3 AND created_at > $4",
@@ -36,19 +97,63 @@ impl Store {
             self.delete_session(token_hash).await?;
             return Ok(None);
         }
-        let provider_id: Option<ProviderId> =
-            sqlx::query_scalar("SELECT provider_id FROM sessions WHERE token_hash = $1")
+        let row: Option<SessionRow> =
+            sqlx::query_as("SELECT provider_id, stage, authenticated_at FROM sessions WHERE token_hash = $1")
                 .bind(token_hash)
                 .fetch_optional(&self.pool)
                 .await?;
-        match provider_id {
-            Some(id) => self.provider_by_id(id).await,
-            None => Ok(None),
-        }
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let provider = self.provider_by_id(row.provider_id).await?;
+        Ok(provider.map(|provider| Session {
+            token_hash: token_hash.to_vec(),
+            provider,
+            stage: SessionStage::parse(&row.stage),
+            authenticated_at: row.authenticated_at,
+        }))
+    }
+
+    /// The provider of a fully logged-in session.
+    pub async fn session_provider(&self, token_hash: &[u8], now: i64) -> sqlx::Result<Option<Provider>> {
+        Ok(self.session(token_hash, now).await?.filter(|s| s.stage == SessionStage::Full).map(|s| s.provider))
     }
 
     pub async fn delete_session(&self, token_hash: &[u8]) -> sqlx::Result<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// End every session of a provider except `keep`, if given. Returns how many ended.
+    pub async fn delete_sessions_except(&self, provider: ProviderId, keep: Option<&[u8]>) -> sqlx::Result<u64> {
+        let result = sqlx::query("DELETE FROM sessions WHERE provider_id = $1 AND token_hash != $2")
+            .bind(provider)
+            .bind(keep.unwrap_or(&[]))
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected())
+    }
+
+    pub async fn list_sessions(&self, provider: ProviderId, now: i64) -> sqlx::Result<Vec<SessionSummary>> {
+        sqlx::query_as(
+            "SELECT token_hash, created_at, last_seen_at, device_label FROM sessions
+             WHERE provider_id = $1 AND stage = 'full' AND last_seen_at > $2 AND created_at > $3
+             ORDER BY last_seen_at DESC",
+        )
+        .bind(provider)
+        .bind(now - SESSION_IDLE_SECONDS)
+        .bind(now - SESSION_ABSOLUTE_SECONDS)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Record that the password was checked again in this session.
+    pub async fn touch_authentication(&self, token_hash: &[u8], now: i64) -> sqlx::Result<()> {
+        sqlx::query("UPDATE sessions SET authenticated_at = $1 WHERE token_hash = $2")
+            .bind(now)
             .bind(token_hash)
             .execute(&self.pool)
             .await?;

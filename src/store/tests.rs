@@ -32,7 +32,7 @@ async fn provider_unique_email_and_slug() {
 async fn session_expires_when_idle() {
     let (_dir, store) = open_temp().await;
     let id = store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
-    store.create_session(b"hash", id, 1_000).await.unwrap();
+    store.create_session(b"hash", id, SessionStage::Full, "", 1_000).await.unwrap();
 
     assert!(store.session_provider(b"hash", 1_000 + SESSION_IDLE_SECONDS - 1).await.unwrap().is_some());
     let later = 1_000 + 2 * SESSION_IDLE_SECONDS;
@@ -44,7 +44,7 @@ async fn session_expires_when_idle() {
 async fn session_expires_after_absolute_limit() {
     let (_dir, store) = open_temp().await;
     let id = store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
-    store.create_session(b"hash", id, 0).await.unwrap();
+    store.create_session(b"hash", id, SessionStage::Full, "", 0).await.unwrap();
 
     let mut now = 0;
     while now + SESSION_IDLE_SECONDS / 2 < SESSION_ABSOLUTE_SECONDS {

@@ -99,16 +99,55 @@ impl TestApp {
         Client {
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
             origin: self.origin.clone(),
+            cookies: Vec::new(),
             cookie: None,
+            totp_secret: None,
         }
     }
 
-    /// Sign up a provider and return their logged-in client.
+    /// Sign up a provider, verify the email, enrol an authenticator app and
+    /// return their fully logged-in client.
     pub async fn provider(&self, slug: &str) -> Client {
+        self.provider_from(Signup::new(slug)).await
+    }
+
+    pub async fn provider_from(&self, signup: Signup) -> Client {
+        let slug = signup.slug.clone();
         let mut client = self.client();
-        let response = client.signup(&Signup::new(slug)).await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "signup of {slug} failed");
+        let response = client.signup(&signup).await;
+        assert_eq!(response.status(), StatusCode::OK, "signup of {slug} failed");
+
+        let link = self.mail_link(&signup.email, "/verify-email").await;
+        client.follow_link(&link).await;
+
+        let response = client.login(&signup.email, &signup.password).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "first login of {slug} failed");
+        assert_eq!(response.headers()["location"], "/account/setup");
+        client.enrol_totp().await;
         client
+    }
+
+    /// The mails written to the outbox, oldest first, as (recipient, subject, body).
+    pub fn mails(&self) -> Vec<Mail> {
+        let outbox = self.data_dir.path().join("outbox");
+        let Ok(entries) = std::fs::read_dir(&outbox) else {
+            return Vec::new();
+        };
+        let mut paths: Vec<PathBuf> = entries.map(|entry| entry.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "eml")).collect();
+        paths.sort();
+        paths.iter().map(|path| Mail::parse(&std::fs::read_to_string(path).unwrap())).collect()
+    }
+
+    /// The newest link with this path in a mail to `to`, waiting up to five seconds for it.
+    pub async fn mail_link(&self, to: &str, path: &str) -> String {
+        for _ in 0..100 {
+            let link = self.mails().iter().rev().filter(|mail| mail.to.contains(to)).find_map(|mail| mail.link(path));
+            if let Some(link) = link {
+                return link;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no mail to {to} with a {path} link");
     }
 
     /// Stop the server and wait until it has closed its database.
@@ -140,6 +179,68 @@ impl TestApp {
     }
 }
 
+/// One mail from the outbox, decoded.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+impl Mail {
+    fn parse(raw: &str) -> Mail {
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
+        let header = |name: &str| -> String {
+            let unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ");
+            unfolded
+                .lines()
+                .find_map(|line| {
+                    let (key, value) = line.split_once(':')?;
+                    key.eq_ignore_ascii_case(name).then(|| value.trim().to_owned())
+                })
+                .unwrap_or_default()
+        };
+        let encoding = header("Content-Transfer-Encoding").to_ascii_lowercase();
+        let body = match encoding.as_str() {
+            "quoted-printable" => decode_quoted_printable(body),
+            "base64" => {
+                use base64::Engine;
+                let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+                String::from_utf8(base64::engine::general_purpose::STANDARD.decode(compact).unwrap()).unwrap()
+            }
+            _ => body.to_owned(),
+        };
+        Mail { to: header("To"), subject: header("Subject"), body: body.replace("\r\n", "\n") }
+    }
+
+    /// The first link in the body whose path is `path`.
+    pub fn link(&self, path: &str) -> Option<String> {
+        self.body
+            .split_whitespace()
+            .find(|word| word.starts_with("http") && word.contains(&format!("{path}?token=")))
+            .map(str::to_owned)
+    }
+}
+
+fn decode_quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() {
+            if let Ok(byte) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap()
+}
+
 pub struct Signup {
     pub name: String,
     pub practice_name: String,
@@ -163,7 +264,12 @@ impl Signup {
 pub struct Client {
     http: reqwest::Client,
     origin: String,
+    /// Other cookies than the session, such as the link and device cookies.
+    cookies: Vec<(String, String)>,
+    /// The session cookie as a `Cookie` header value.
     pub cookie: Option<String>,
+    /// The enrolled TOTP secret, for later logins.
+    pub totp_secret: Option<Vec<u8>>,
 }
 
 impl Client {
@@ -171,20 +277,91 @@ impl Client {
         let mut headers = HeaderMap::new();
         headers.insert("origin", HeaderValue::from_str(&self.origin).unwrap());
         headers.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
-        if let Some(cookie) = &self.cookie {
-            headers.insert("cookie", HeaderValue::from_str(cookie).unwrap());
+        if let Some(value) = self.cookie_header() {
+            headers.insert("cookie", HeaderValue::from_str(&value).unwrap());
         }
         headers
     }
 
-    fn keep_session(&mut self, response: &reqwest::Response) {
+    fn cookie_header(&self) -> Option<String> {
+        let mut parts: Vec<String> = self.cookies.iter().map(|(name, value)| format!("{name}={value}")).collect();
+        if let Some(session) = &self.cookie {
+            parts.push(session.clone());
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+
+    fn keep_cookies(&mut self, response: &reqwest::Response) {
         for value in response.headers().get_all("set-cookie") {
             let value = value.to_str().unwrap();
-            if let Some(rest) = value.strip_prefix("__Host-visite-session=") {
-                let token = rest.split(';').next().unwrap();
-                self.cookie = (!token.is_empty()).then(|| format!("__Host-visite-session={token}"));
+            let pair = value.split(';').next().unwrap();
+            let (name, token) = pair.split_once('=').unwrap();
+            let removed = token.is_empty() || value.contains("Max-Age=0");
+            if name == "__Host-visite-session" {
+                self.cookie = (!removed).then(|| format!("{name}={token}"));
+            } else {
+                self.cookies.retain(|(existing, _)| existing != name);
+                if !removed {
+                    self.cookies.push((name.to_owned(), token.to_owned()));
+                }
             }
         }
+    }
+
+    /// Open a link from a mail as a browser would: the token moves into a
+    /// cookie, then the token-free page loads. Returns that page.
+    pub async fn follow_link(&mut self, link: &str) -> (StatusCode, String) {
+        let path = link.strip_prefix(&self.origin).map(str::to_owned).unwrap_or_else(|| {
+            let after_scheme = link.split_once("://").unwrap().1;
+            after_scheme[after_scheme.find('/').unwrap()..].to_owned()
+        });
+        let mut response = self.get(&path).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "link {path} did not redirect");
+        for _ in 0..3 {
+            if response.status() != StatusCode::SEE_OTHER {
+                break;
+            }
+            let location = response.headers()["location"].to_str().unwrap().to_owned();
+            assert!(!location.contains("token"), "the token stayed in the URL");
+            self.keep_cookies(&response);
+            response = self.get(&location).await;
+        }
+        self.keep_cookies(&response);
+        (response.status(), response.text().await.unwrap())
+    }
+
+    /// Enrol an authenticator app on the setup page and store its secret.
+    pub async fn enrol_totp(&mut self) {
+        let (status, page) = self.get_text("/account/setup").await;
+        assert_eq!(status, StatusCode::OK, "setup page missing");
+        let secret = page.split("id=\"totp-secret\">").nth(1).unwrap().split('<').next().unwrap().replace(' ', "");
+        let secret = base32_decode(&secret);
+        let now = now_seconds();
+        let code = visite::accounts::totp::code_at(&secret, now);
+        let response = self.post_form("/account/setup", &[("code", &code)]).await;
+        assert_eq!(response.status(), StatusCode::OK, "enrolment failed");
+        LAST_STEP.with(|last| *last.borrow_mut() = now / 30);
+        self.totp_secret = Some(secret);
+    }
+
+    /// Log in with password and the current TOTP code.
+    pub async fn login_with_code(&mut self, email: &str, password: &str) -> reqwest::Response {
+        let response = self.login(email, password).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "password step failed");
+        assert_eq!(response.headers()["location"], "/login/code");
+        let secret = self.totp_secret.clone().expect("no TOTP secret enrolled");
+        // A code is accepted once per 30-second step, and the server accepts the
+        // next step's code too (clock skew): use that before waiting.
+        let used = LAST_STEP.with(|last| *last.borrow());
+        let mut current = now_seconds() / 30;
+        if used > current {
+            tokio::time::sleep(Duration::from_secs((used - current) * 30)).await;
+            current = now_seconds() / 30;
+        }
+        let step = current.max(used + 1);
+        LAST_STEP.with(|last| *last.borrow_mut() = step);
+        let code = visite::accounts::totp::code_at(&secret, step * 30);
+        self.post_form("/login/code", &[("code", &code)]).await
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -205,7 +382,7 @@ impl Client {
             .send()
             .await
             .unwrap();
-        self.keep_session(&response);
+        self.keep_cookies(&response);
         response
     }
 
@@ -243,11 +420,36 @@ impl Client {
         if let Some(origin) = origin {
             request.headers_mut().insert("origin", HeaderValue::from_str(origin).unwrap());
         }
-        if let Some(cookie) = &self.cookie {
-            request.headers_mut().insert("cookie", HeaderValue::from_str(cookie).unwrap());
+        if let Some(value) = self.cookie_header() {
+            request.headers_mut().insert("cookie", HeaderValue::from_str(&value).unwrap());
         }
         tokio_tungstenite::connect_async(request).await
     }
+}
+
+thread_local! {
+    static LAST_STEP: std::cell::RefCell<u64> = const { std::cell::RefCell::new(0) };
+}
+
+pub fn now_seconds() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+pub fn base32_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut out = Vec::new();
+    let mut buffer = 0u32;
+    let mut bits = 0;
+    for c in text.chars() {
+        let value = ALPHABET.find(c).expect("base32 character") as u32;
+        buffer = (buffer << 5) | value;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+        }
+    }
+    out
 }
 
 pub type WsStream = WebSocketStream<MaybeTlsStream<TcpStream>>;

@@ -1,5 +1,6 @@
 //! Integration tests: a real server on loopback, driven over HTTP and WebSocket.
 
+mod account_changes;
 mod accounts;
 mod helpers;
 mod pages;

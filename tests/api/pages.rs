@@ -100,10 +100,9 @@ async fn terms_readable_without_login() {
 #[tokio::test]
 async fn provider_name_is_escaped() {
     let app = spawn_app().await;
-    let mut client = app.client();
     let mut signup = Signup::new("praxis-muster");
     signup.name = "<img src=x onerror=alert(1)>".into();
-    assert_eq!(client.signup(&signup).await.status(), StatusCode::SEE_OTHER);
+    app.provider_from(signup).await;
 
     let (_, body) = app.client().get_text("/r/praxis-muster").await;
     assert!(!body.contains("<img src=x"), "provider name rendered unescaped");

@@ -1,0 +1,133 @@
+use rand::RngCore;
+use sqlx::FromRow;
+
+use super::{ProviderId, Store};
+
+/// How long security events are kept.
+pub const SECURITY_EVENT_RETENTION_SECONDS: i64 = 90 * 24 * 60 * 60;
+
+/// Something that happened to an account, for its owner's security log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecurityEvent {
+    SignedUp,
+    EmailVerified,
+    Login,
+    LoginFailed,
+    SecondFactorFailed,
+    TotpEnrolled,
+    RecoveryCodeUsed,
+    PasswordChanged,
+    PasswordReset,
+    SessionsEnded,
+    NewDevice,
+    AccountLocked,
+    AccountUnlocked,
+    EmailChanged,
+    RecoveryCodesRenewed,
+}
+
+impl SecurityEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecurityEvent::SignedUp => "signed_up",
+            SecurityEvent::EmailVerified => "email_verified",
+            SecurityEvent::Login => "login",
+            SecurityEvent::LoginFailed => "login_failed",
+            SecurityEvent::SecondFactorFailed => "second_factor_failed",
+            SecurityEvent::TotpEnrolled => "totp_enrolled",
+            SecurityEvent::RecoveryCodeUsed => "recovery_code_used",
+            SecurityEvent::PasswordChanged => "password_changed",
+            SecurityEvent::PasswordReset => "password_reset",
+            SecurityEvent::SessionsEnded => "sessions_ended",
+            SecurityEvent::NewDevice => "new_device",
+            SecurityEvent::AccountLocked => "account_locked",
+            SecurityEvent::AccountUnlocked => "account_unlocked",
+            SecurityEvent::EmailChanged => "email_changed",
+            SecurityEvent::RecoveryCodesRenewed => "recovery_codes_renewed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct SecurityEventRow {
+    pub at: i64,
+    pub kind: String,
+    pub device_label: String,
+}
+
+impl Store {
+    pub async fn record_security_event(
+        &self,
+        provider: ProviderId,
+        event: SecurityEvent,
+        device_label: &str,
+        now: i64,
+    ) -> sqlx::Result<()> {
+        sqlx::query("INSERT INTO security_events (provider_id, at, kind, device_label) VALUES ($1, $2, $3, $4)")
+            .bind(provider)
+            .bind(now)
+            .bind(event.as_str())
+            .bind(device_label)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn security_events(&self, provider: ProviderId, limit: i64) -> sqlx::Result<Vec<SecurityEventRow>> {
+        sqlx::query_as(
+            "SELECT at, kind, device_label FROM security_events WHERE provider_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
+        )
+        .bind(provider)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Delete security events older than the retention period; returns how many.
+    pub async fn prune_security_events(&self, now: i64) -> sqlx::Result<u64> {
+        let result = sqlx::query("DELETE FROM security_events WHERE at < $1")
+            .bind(now - SECURITY_EVENT_RETENTION_SECONDS)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected())
+    }
+
+    /// Whether this browser completed a login for this provider before; records it if not.
+    pub async fn remember_device(&self, provider: ProviderId, device_hash: &[u8], now: i64) -> sqlx::Result<bool> {
+        let inserted = sqlx::query(
+            "INSERT INTO known_devices (provider_id, device_hash, first_seen_at) VALUES ($1, $2, $3)
+             ON CONFLICT (provider_id, device_hash) DO NOTHING",
+        )
+        .bind(provider)
+        .bind(device_hash)
+        .bind(now)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(inserted == 0)
+    }
+
+    pub async fn has_known_devices(&self, provider: ProviderId) -> sqlx::Result<bool> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM known_devices WHERE provider_id = $1")
+            .bind(provider)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(count > 0)
+    }
+
+    /// A named random secret shared by all servers of the installation,
+    /// created on first use.
+    pub async fn server_secret(&self, name: &str) -> sqlx::Result<Vec<u8>> {
+        let mut fresh = vec![0u8; 32];
+        rand::rng().fill_bytes(&mut fresh);
+        sqlx::query("INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(&fresh)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
+    }
+}

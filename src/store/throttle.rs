@@ -1,0 +1,36 @@
+use super::Store;
+
+impl Store {
+    /// Failures in a row and the time of the last one, for a throttle subject
+    /// such as `account:7` or `net:<hash>`.
+    pub async fn login_failures(&self, subject: &str) -> sqlx::Result<(u32, i64)> {
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT failures, last_failure_at FROM login_failures WHERE subject = $1")
+                .bind(subject)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(failures, at)| (u32::try_from(failures).unwrap_or(u32::MAX), at)).unwrap_or((0, 0)))
+    }
+
+    /// Count one more failure; returns the new count.
+    pub async fn record_login_failure(&self, subject: &str, now: i64) -> sqlx::Result<u32> {
+        let failures: i64 = sqlx::query_scalar(
+            "INSERT INTO login_failures (subject, failures, last_failure_at) VALUES ($1, 1, $2)
+             ON CONFLICT (subject) DO UPDATE SET failures = login_failures.failures + 1, last_failure_at = $2
+             RETURNING failures",
+        )
+        .bind(subject)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u32::try_from(failures).unwrap_or(u32::MAX))
+    }
+
+    pub async fn clear_login_failures(&self, subject: &str) -> sqlx::Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE subject = $1")
+            .bind(subject)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
