@@ -2,7 +2,7 @@
 //! length limits, no composition rules, and rejection of common, personal
 //! and easily guessed passwords.
 //!
-//! The module does no I/O. Its blocklists come from `data/passwords/` and are
+//! The module does no I/O. Its blocklists come from `resources/passwords/` and are
 //! compiled into the binary (see `docs/passwords.md`). Callers hash the
 //! [`normalize`]d password, at signup and at login alike, so that the same
 //! passphrase typed on two keyboards produces the same hash.
@@ -48,14 +48,14 @@ const MAX_EXTRA_LETTERS: usize = 3;
 const MIN_STEM_CHARS: usize = 4;
 
 /// Lists of common passwords and words, one lowercased entry per line.
-/// `data/passwords/README.md` names the source of each file.
+/// `resources/passwords/README.md` names the source of each file.
 const BLOCKLIST_FILES: [&str; 6] = [
-    include_str!("../../data/passwords/passwords-de.txt"),
-    include_str!("../../data/passwords/practice-words.txt"),
-    include_str!("../../data/passwords/common-words-de.txt"),
-    include_str!("../../data/passwords/wikipedia-words-de.txt"),
-    include_str!("../../data/passwords/first-names-de.txt"),
-    include_str!("../../data/passwords/last-names-de.txt"),
+    include_str!("../../resources/passwords/passwords-de.txt"),
+    include_str!("../../resources/passwords/practice-words.txt"),
+    include_str!("../../resources/passwords/common-words-de.txt"),
+    include_str!("../../resources/passwords/wikipedia-words-de.txt"),
+    include_str!("../../resources/passwords/first-names-de.txt"),
+    include_str!("../../resources/passwords/last-names-de.txt"),
 ];
 
 static BLOCKLIST: LazyLock<Blocklist> = LazyLock::new(Blocklist::load);
