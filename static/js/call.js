@@ -1,0 +1,448 @@
+// One WebRTC call between the provider and one patient, without any DOM.
+//
+// Negotiation follows the "perfect negotiation" pattern from the WebRTC 1.0
+// specification: both sides make offers whenever negotiationneeded fires, and
+// when two offers collide the polite side (the patient) gives way through the
+// browser's implicit rollback while the impolite side (the provider) ignores
+// the colliding offer. Incoming signaling messages are handled one at a time,
+// in the order the server relayed them.
+
+import { openCamera, stopStream } from './media.js';
+
+/** @typedef {{ audio: boolean, video: boolean }} MediaState */
+
+/**
+ * @typedef {object} CallOptions
+ * @property {boolean} polite true on the side that yields when offers collide
+ * @property {RTCIceServer[]} iceServers STUN and TURN servers from call_started
+ * @property {(message: { type: string } & Record<string, unknown>) => void} send
+ *   sends a message to the other participant through the server
+ */
+
+/**
+ * A call. It dispatches:
+ * - `connectionstatechange` (CustomEvent with the RTCPeerConnectionState),
+ * - `remotetrack` when a remote track arrives, so views can refresh their source,
+ * - `remotechange` when remote media start, stop or report a new media_state,
+ * - `localchange` when the local microphone or camera changes.
+ */
+export class Call extends EventTarget {
+  /** @type {RTCPeerConnection} */
+  #pc;
+  #polite;
+  #send;
+  /** Camera and microphone tracks; the call stops them when it closes. */
+  #localStream = new MediaStream();
+  #remoteStream = new MediaStream();
+  /** Assumed on until the other side's first media_state arrives. @type {MediaState} */
+  #remoteMediaState = { audio: true, video: true };
+  /** @type {Set<MediaStreamTrack>} */
+  #watchedTracks = new Set();
+  /** Whether start() has handed over the local tracks. */
+  #started = false;
+  /** Whether the local tracks were added to the peer connection. */
+  #sendingTracks = false;
+  #makingOffer = false;
+  #ignoreOffer = false;
+  /** @type {Promise<void>} */
+  #inbox = Promise.resolve();
+  #closed = false;
+
+  /** @param {CallOptions} options */
+  constructor(options) {
+    super();
+    this.#polite = options.polite;
+    this.#send = options.send;
+    this.#pc = new RTCPeerConnection({ iceServers: options.iceServers });
+
+    this.#pc.addEventListener('negotiationneeded', () => this.#offer());
+    this.#pc.addEventListener('icecandidate', ({ candidate }) => {
+      this.#send({ type: 'candidate', candidate: candidate ? candidateInit(candidate) : null });
+    });
+    this.#pc.addEventListener('track', ({ track }) => this.#addRemoteTrack(track));
+    this.#pc.addEventListener('connectionstatechange', () => this.#connectionStateChanged());
+  }
+
+  /** The peer connection, for statistics and tests. */
+  get pc() {
+    return this.#pc;
+  }
+
+  get polite() {
+    return this.#polite;
+  }
+
+  get localStream() {
+    return this.#localStream;
+  }
+
+  get remoteStream() {
+    return this.#remoteStream;
+  }
+
+  get closed() {
+    return this.#closed;
+  }
+
+  /** The other side's media state, from its last media_state message. */
+  get remoteMediaState() {
+    return { ...this.#remoteMediaState };
+  }
+
+  /** @returns {MediaState} */
+  get localMediaState() {
+    return {
+      audio: this.#localStream.getAudioTracks().some((track) => track.readyState === 'live' && track.enabled),
+      video: this.#localStream.getVideoTracks().some((track) => track.readyState === 'live'),
+    };
+  }
+
+  get hasMicrophone() {
+    return this.#localStream.getAudioTracks().some((track) => track.readyState === 'live');
+  }
+
+  /** The remote video track while it is live, else null. */
+  get remoteVideoTrack() {
+    return this.#remoteStream.getVideoTracks().find((track) => track.readyState === 'live') ?? null;
+  }
+
+  /**
+   * Takes the local tracks and sends a media_state message with the media
+   * that are on. The call owns the tracks from now on.
+   *
+   * The impolite side adds its tracks at once, and adds a receive-only audio
+   * or video transceiver for a kind it has no track of, so its first offer always
+   * negotiates both kinds. The polite side adds its tracks only after it has
+   * answered that first offer, so the first offers never collide: in the
+   * browser tests, Chromium 156 left the polite side's remote tracks muted
+   * after such a rollback although frames arrived. Later collisions are still
+   * resolved by perfect negotiation.
+   *
+   * Messages from the other side may be handled before start(), so a patient
+   * still answering the browser's permission prompt already receives the
+   * provider's media.
+   * @param {MediaStream | null} stream
+   */
+  start(stream) {
+    if (this.#closed) {
+      stopStream(stream);
+      return;
+    }
+    for (const track of stream?.getTracks() ?? []) {
+      this.#localStream.addTrack(track);
+      this.#watchLocalTrack(track);
+    }
+    this.#started = true;
+
+    if (!this.#polite) {
+      this.#sendLocalTracks();
+      for (const kind of /** @type {const} */ (['audio', 'video'])) {
+        if (!this.#transceiver(kind)) {
+          this.#pc.addTransceiver(kind, { direction: 'recvonly' });
+        }
+      }
+    } else if (this.#pc.remoteDescription) {
+      this.#sendLocalTracks();
+    }
+    this.#sendMediaState();
+    this.dispatchEvent(new Event('localchange'));
+  }
+
+  /**
+   * Queues a description, candidate or media_state message from the other side.
+   * @param {{ type: string } & Record<string, any>} message
+   * @returns {Promise<void>}
+   */
+  handleMessage(message) {
+    this.#inbox = this.#inbox
+      .then(() => this.#process(message))
+      .catch((error) => console.error(`visite: handling a ${message.type} message failed`, error));
+    return this.#inbox;
+  }
+
+  /**
+   * Mutes or unmutes the microphone. The track stays open, so unmuting is instant.
+   * @param {boolean} muted
+   */
+  setMicrophoneMuted(muted) {
+    for (const track of this.#localStream.getAudioTracks()) {
+      track.enabled = !muted;
+    }
+    this.#sendMediaState();
+    this.dispatchEvent(new Event('localchange'));
+  }
+
+  /**
+   * Turns the camera on or off. Off stops the video track, so the camera light
+   * goes out, and stops sending video, so the other side's track is muted.
+   * On opens a fresh track and sends it on the same transceiver.
+   * @param {boolean} on
+   * @throws {import('./media.js').MediaFailure} when the camera cannot be opened
+   */
+  async setCameraOn(on) {
+    if (this.#closed || on === this.localMediaState.video) {
+      return;
+    }
+
+    if (on) {
+      await this.#startCamera();
+    } else {
+      await this.#stopCamera();
+    }
+
+    this.#sendMediaState();
+    this.dispatchEvent(new Event('localchange'));
+  }
+
+  /** Sends hang_up to the other side and closes the call. */
+  hangUp() {
+    if (!this.#closed) {
+      this.#send({ type: 'hang_up' });
+    }
+    this.close();
+  }
+
+  /** Closes the peer connection and stops the camera and microphone, without any message. */
+  close() {
+    if (this.#closed) {
+      return;
+    }
+    this.#closed = true;
+    stopStream(this.#localStream);
+    this.#pc.close();
+    // RTCPeerConnection.close() fires no connectionstatechange of its own.
+    this.dispatchEvent(new CustomEvent('connectionstatechange', { detail: 'closed' }));
+  }
+
+  async #offer() {
+    try {
+      this.#makingOffer = true;
+      await this.#pc.setLocalDescription();
+      this.#sendLocalDescription();
+    } catch (error) {
+      if (!this.#closed) {
+        console.error('visite: creating an offer failed', error);
+      }
+    } finally {
+      this.#makingOffer = false;
+    }
+  }
+
+  /** @param {{ type: string } & Record<string, any>} message */
+  async #process(message) {
+    if (this.#closed) {
+      return;
+    }
+    switch (message.type) {
+      case 'description':
+        await this.#receiveDescription(message.description);
+        break;
+      case 'candidate':
+        await this.#receiveCandidate(message.candidate);
+        break;
+      case 'media_state':
+        this.#remoteMediaState = { audio: message.audio === true, video: message.video === true };
+        this.dispatchEvent(new Event('remotechange'));
+        break;
+      default:
+        console.warn(`visite: the call ignored a ${message.type} message`);
+    }
+  }
+
+  /** @param {RTCSessionDescriptionInit} description */
+  async #receiveDescription(description) {
+    const offerCollision =
+      description.type === 'offer' && (this.#makingOffer || this.#pc.signalingState !== 'stable');
+    this.#ignoreOffer = !this.#polite && offerCollision;
+    if (this.#ignoreOffer) {
+      return;
+    }
+
+    // On the polite side, an offer in have-local-offer rolls the local offer back implicitly.
+    await this.#pc.setRemoteDescription(description);
+    if (description.type === 'offer') {
+      await this.#pc.setLocalDescription();
+      this.#sendLocalDescription();
+    }
+    if (this.#started) {
+      this.#sendLocalTracks();
+    }
+  }
+
+  /**
+   * Adds the local tracks to the peer connection, once. On the polite side
+   * addTrack() reuses the transceivers that the first offer created, so the
+   * call keeps one audio and one video transceiver.
+   */
+  #sendLocalTracks() {
+    if (this.#sendingTracks || this.#closed) {
+      return;
+    }
+    this.#sendingTracks = true;
+    for (const track of this.#localStream.getTracks()) {
+      this.#pc.addTrack(track, this.#localStream);
+    }
+  }
+
+  /** @param {RTCIceCandidateInit | null} candidate */
+  async #receiveCandidate(candidate) {
+    // Chrome completes ICE without an explicit end-of-candidates, and some
+    // versions reject one, so the null marker is not passed on.
+    if (candidate === null) {
+      return;
+    }
+    try {
+      await this.#pc.addIceCandidate(candidate);
+    } catch (error) {
+      // Candidates of an offer that this side ignored have no remote description to join.
+      if (!this.#ignoreOffer) {
+        console.warn('visite: adding an ICE candidate failed', error);
+      }
+    }
+  }
+
+  #sendLocalDescription() {
+    const description = this.#pc.localDescription;
+    if (!description || (description.type !== 'offer' && description.type !== 'answer')) {
+      return;
+    }
+    // The server accepts exactly these two fields.
+    this.#send({ type: 'description', description: { type: description.type, sdp: description.sdp } });
+  }
+
+  #sendMediaState() {
+    if (this.#closed) {
+      return;
+    }
+    const state = this.localMediaState;
+    this.#send({ type: 'media_state', audio: state.audio, video: state.video });
+  }
+
+  async #startCamera() {
+    const track = await openCamera();
+    if (this.#closed) {
+      track.stop();
+      return;
+    }
+    this.#localStream.addTrack(track);
+    this.#watchLocalTrack(track);
+    if (!this.#sendingTracks) {
+      // #sendLocalTracks adds it together with the others.
+      return;
+    }
+
+    const transceiver = this.#transceiver('video');
+    if (transceiver) {
+      await transceiver.sender.replaceTrack(track);
+      transceiver.direction = 'sendrecv';
+    } else {
+      this.#pc.addTrack(track, this.#localStream);
+    }
+  }
+
+  async #stopCamera() {
+    for (const track of this.#localStream.getVideoTracks()) {
+      track.stop();
+      this.#localStream.removeTrack(track);
+    }
+
+    // Sending no video also makes the other side's receiver mute its track,
+    // so that side never keeps showing a frozen last frame.
+    const transceiver = this.#transceiver('video');
+    if (transceiver) {
+      await transceiver.sender.replaceTrack(null);
+      transceiver.direction = 'recvonly';
+    }
+  }
+
+  /**
+   * The transceiver that carries this kind of media: the one sending it, else
+   * the first of that kind that is not stopped.
+   * @param {'audio' | 'video'} kind
+   */
+  #transceiver(kind) {
+    const candidates = this.#pc
+      .getTransceivers()
+      .filter((transceiver) => transceiver.currentDirection !== 'stopped' && transceiver.receiver.track.kind === kind);
+    return candidates.find((transceiver) => transceiver.sender.track !== null) ?? candidates[0] ?? null;
+  }
+
+  /** @param {MediaStreamTrack} track */
+  #addRemoteTrack(track) {
+    if (!this.#remoteStream.getTrackById(track.id)) {
+      this.#remoteStream.addTrack(track);
+    }
+    if (!this.#watchedTracks.has(track)) {
+      this.#watchedTracks.add(track);
+      const changed = () => this.dispatchEvent(new Event('remotechange'));
+      track.addEventListener('mute', changed);
+      track.addEventListener('unmute', changed);
+      track.addEventListener('ended', changed);
+    }
+    this.dispatchEvent(new Event('remotetrack'));
+    this.dispatchEvent(new Event('remotechange'));
+  }
+
+  /**
+   * A local track can end without this page asking, when the device is
+   * unplugged or the permission is revoked; the other side then learns it.
+   * @param {MediaStreamTrack} track
+   */
+  #watchLocalTrack(track) {
+    track.addEventListener('ended', () => {
+      this.#sendMediaState();
+      this.dispatchEvent(new Event('localchange'));
+    });
+  }
+
+  #connectionStateChanged() {
+    const state = this.#pc.connectionState;
+    // One side restarting ICE is enough; perfect negotiation carries the new offer.
+    if (state === 'failed' && !this.#polite) {
+      this.#pc.restartIce();
+    }
+    this.dispatchEvent(new CustomEvent('connectionstatechange', { detail: state }));
+  }
+}
+
+/**
+ * Returns the four fields of a candidate that the server relays, taken from toJSON().
+ * @param {RTCIceCandidate} candidate
+ */
+function candidateInit(candidate) {
+  const json = candidate.toJSON();
+  return {
+    candidate: json.candidate ?? '',
+    sdpMid: json.sdpMid ?? null,
+    sdpMLineIndex: json.sdpMLineIndex ?? null,
+    usernameFragment: json.usernameFragment ?? null,
+  };
+}
+
+/**
+ * Reads the ice_servers of a call_started message, keeping only well-formed entries.
+ * @param {unknown} value
+ * @returns {RTCIceServer[]}
+ */
+export function iceServersFrom(value) {
+  if (!Array.isArray(value)) {
+    return [];
+  }
+  /** @type {RTCIceServer[]} */
+  const servers = [];
+  for (const entry of value) {
+    if (typeof entry !== 'object' || entry === null || !Array.isArray(entry.urls)) {
+      continue;
+    }
+    /** @type {RTCIceServer} */
+    const server = { urls: entry.urls.filter((/** @type {unknown} */ url) => typeof url === 'string') };
+    if (typeof entry.username === 'string') {
+      server.username = entry.username;
+    }
+    if (typeof entry.credential === 'string') {
+      server.credential = entry.credential;
+    }
+    servers.push(server);
+  }
+  return servers;
+}
