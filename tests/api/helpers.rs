@@ -30,7 +30,7 @@ fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
         let buffer = Arc::new(Mutex::new(Vec::new()));
         let writer = LogWriter(buffer.clone());
         let _ = tracing_subscriber::fmt()
-            .with_env_filter("debug,sqlx=info,hyper=info,tungstenite=info,tokio_tungstenite=info")
+            .with_env_filter("debug,sqlx=info,hyper=info,hyper_util=info,reqwest=info,tungstenite=info,tokio_tungstenite=info")
             .with_ansi(false)
             .with_writer(move || writer.clone())
             .try_init();
