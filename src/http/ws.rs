@@ -23,8 +23,8 @@ use crate::store::{Provider, ProviderId};
 
 /// Largest message the protocol accepts. A browser's offer is about 5.4 KB.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
-/// Largest message the WebSocket layer reads at all; above this the
-/// connection is closed with code 1009 instead of answered.
+/// Largest message the WebSocket layer reads at all. A larger one closes the
+/// connection with code 1009 instead of getting an error message.
 const MAX_FRAME_BYTES: usize = 2 * MAX_MESSAGE_BYTES;
 /// Rule violations after which the server closes the connection.
 const MAX_STRIKES: u32 = 5;

@@ -84,7 +84,7 @@ impl Store {
         }))
     }
 
-    /// The provider of a live token, without using it up.
+    /// Return the provider of a live token without using it up.
     pub async fn peek_email_token(&self, token_hash: &[u8], purpose: TokenPurpose, now: i64) -> sqlx::Result<Option<ProviderId>> {
         sqlx::query_scalar("SELECT provider_id FROM email_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3")
             .bind(token_hash)

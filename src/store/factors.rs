@@ -1,4 +1,22 @@
+use sqlx::{Sqlite, Transaction};
+
 use super::{ProviderId, Store};
+
+/// Replace a provider's recovery codes inside a transaction.
+async fn write_recovery_codes(transaction: &mut Transaction<'_, Sqlite>, provider: ProviderId, hashes: &[Vec<u8>]) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM recovery_codes WHERE provider_id = $1")
+        .bind(provider)
+        .execute(&mut **transaction)
+        .await?;
+    for hash in hashes {
+        sqlx::query("INSERT INTO recovery_codes (code_hash, provider_id) VALUES ($1, $2)")
+            .bind(hash)
+            .bind(provider)
+            .execute(&mut **transaction)
+            .await?;
+    }
+    Ok(())
+}
 
 /// A provider's authenticator-app secret and last accepted step.
 #[derive(Debug, Clone)]
@@ -39,17 +57,7 @@ impl Store {
             .bind(now)
             .execute(&mut *transaction)
             .await?;
-        sqlx::query("DELETE FROM recovery_codes WHERE provider_id = $1")
-            .bind(provider)
-            .execute(&mut *transaction)
-            .await?;
-        for hash in recovery_hashes {
-            sqlx::query("INSERT INTO recovery_codes (code_hash, provider_id) VALUES ($1, $2)")
-                .bind(hash)
-                .bind(provider)
-                .execute(&mut *transaction)
-                .await?;
-        }
+        write_recovery_codes(&mut transaction, provider, recovery_hashes).await?;
         transaction.commit().await
     }
 
@@ -67,17 +75,7 @@ impl Store {
     /// Replace all recovery codes of a provider.
     pub async fn replace_recovery_codes(&self, provider: ProviderId, hashes: &[Vec<u8>]) -> sqlx::Result<()> {
         let mut transaction = self.pool.begin().await?;
-        sqlx::query("DELETE FROM recovery_codes WHERE provider_id = $1")
-            .bind(provider)
-            .execute(&mut *transaction)
-            .await?;
-        for hash in hashes {
-            sqlx::query("INSERT INTO recovery_codes (code_hash, provider_id) VALUES ($1, $2)")
-                .bind(hash)
-                .bind(provider)
-                .execute(&mut *transaction)
-                .await?;
-        }
+        write_recovery_codes(&mut transaction, provider, hashes).await?;
         transaction.commit().await
     }
 

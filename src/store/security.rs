@@ -24,6 +24,8 @@ pub enum SecurityEvent {
     AccountUnlocked,
     EmailChanged,
     RecoveryCodesRenewed,
+    PasskeyAdded,
+    PasskeyRemoved,
 }
 
 impl SecurityEvent {
@@ -44,6 +46,8 @@ impl SecurityEvent {
             SecurityEvent::AccountUnlocked => "account_unlocked",
             SecurityEvent::EmailChanged => "email_changed",
             SecurityEvent::RecoveryCodesRenewed => "recovery_codes_renewed",
+            SecurityEvent::PasskeyAdded => "passkey_added",
+            SecurityEvent::PasskeyRemoved => "passkey_removed",
         }
     }
 }
@@ -92,7 +96,7 @@ impl Store {
         Ok(result.rows_affected())
     }
 
-    /// Whether this browser completed a login for this provider before; records it if not.
+    /// Record this browser for this provider; returns whether it had completed a login before.
     pub async fn remember_device(&self, provider: ProviderId, device_hash: &[u8], now: i64) -> sqlx::Result<bool> {
         let inserted = sqlx::query(
             "INSERT INTO known_devices (provider_id, device_hash, first_seen_at) VALUES ($1, $2, $3)
@@ -115,8 +119,8 @@ impl Store {
         Ok(count > 0)
     }
 
-    /// A named random secret shared by all servers of the installation,
-    /// created on first use.
+    /// Return a named random secret shared by all servers of the installation,
+    /// creating it on first use.
     pub async fn server_secret(&self, name: &str) -> sqlx::Result<Vec<u8>> {
         let mut fresh = vec![0u8; 32];
         rand::rng().fill_bytes(&mut fresh);

@@ -77,8 +77,8 @@ impl Store {
         Ok(())
     }
 
-    /// The live session for a token hash, refreshing its idle timer; expired
-    /// sessions are deleted on the way.
+    /// Look up the live session for a token hash and refresh its idle timer.
+    /// Expired sessions are deleted on the way.
     pub async fn session(&self, token_hash: &[u8], now: i64) -> sqlx::Result<Option<Session>> {
         let live = sqlx::query(
             "UPDATE sessions SET last_seen_at = $2
@@ -114,7 +114,7 @@ impl Store {
         }))
     }
 
-    /// The provider of a fully logged-in session.
+    /// Return the provider of a fully logged-in session.
     pub async fn session_provider(&self, token_hash: &[u8], now: i64) -> sqlx::Result<Option<Provider>> {
         Ok(self.session(token_hash, now).await?.filter(|s| s.stage == SessionStage::Full).map(|s| s.provider))
     }

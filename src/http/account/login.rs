@@ -100,8 +100,8 @@ pub async fn network_subject(app: &App, ip: IpAddr) -> Result<String, AppError> 
     Ok(format!("net:{}", hex(&hasher.finalize()[..16])))
 }
 
-/// The longest wait that either counter imposes, if any; accounts past the
-/// lock threshold wait until unlocked.
+/// Return the longest wait that either counter imposes, if any. A locked
+/// account is checked separately, by `account_locked`.
 pub async fn throttle_wait(app: &App, subjects: &[&str]) -> Result<Option<i64>, AppError> {
     let now = now();
     let mut wait = None;

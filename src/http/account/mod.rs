@@ -93,12 +93,12 @@ async fn send_mail(app: &App, to: &str, tr: Tr, key: &str, args: &[(&'static str
     }
 }
 
-/// A link into visite for an email, such as `https://video.example/verify-email?token=…`.
+/// Build a link into visite for an email, such as `https://video.example/verify-email?token=…`.
 fn link(app: &App, path: &str, token: &str) -> String {
     format!("{}{path}?token={token}", app.link_origin)
 }
 
-/// The language a provider chose at signup, for their emails.
+/// Return the translator for the language a provider chose at signup.
 fn provider_tr(locale: &str) -> Tr {
     Tr::new(crate::i18n::Lang::from_code(locale).unwrap_or(crate::i18n::Lang::En))
 }

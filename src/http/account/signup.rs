@@ -150,7 +150,7 @@ fn collapse(input: &str) -> String {
     input.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The error key for a name-like field, if the value is not acceptable.
+/// Return the error key for a name-like field whose value is not acceptable.
 fn check_text(value: &str, field: &str) -> Option<&'static str> {
     let name = field == "name";
     if value.is_empty() {
@@ -162,7 +162,7 @@ fn check_text(value: &str, field: &str) -> Option<&'static str> {
     None
 }
 
-/// A light check that catches typos; the verification email is the real test.
+/// Check an address lightly for typos. The verification email is the real test.
 pub fn is_plausible_email(email: &str) -> bool {
     let Some((local, domain)) = email.rsplit_once('@') else {
         return false;
