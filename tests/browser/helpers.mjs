@@ -250,6 +250,7 @@ export async function signUp(context, server) {
   await Promise.all([page.waitForURL(/\/account\/setup$/), page.click('form[action="/login"] button[type="submit"]')]);
 
   const secret = await page.locator('#totp-secret').innerText();
+  account.totpSecret = secret;
   await page.fill('#code', totpCode(secret));
   await Promise.all([
     page.waitForResponse((response) => response.url().endsWith('/account/setup') && response.request().method() === 'POST'),
