@@ -21,6 +21,17 @@ pub enum LogFormat {
     Json,
 }
 
+/// Kind of second factor that providers may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SecondFactor {
+    /// An authenticator app (TOTP) or a passkey.
+    #[default]
+    Any,
+    /// Passkeys only; recovery codes still work, authenticator-app codes do not.
+    Passkey,
+}
+
 /// Values given on the command line or in the environment; `None` falls
 /// through to the file and then to the defaults.
 #[derive(Debug, Default, Clone, clap::Args)]
@@ -48,6 +59,9 @@ pub struct Overrides {
     /// Sender address of outgoing mail [default: visite <noreply@localhost>].
     #[arg(long, env = "VISITE_MAIL_FROM", value_name = "MAILBOX")]
     pub mail_from: Option<String>,
+    /// Second factors providers may use: any (authenticator app or passkey) or passkey [default: any].
+    #[arg(long, env = "VISITE_SECOND_FACTOR", value_name = "KIND")]
+    pub second_factor: Option<SecondFactor>,
 }
 
 /// The settings file. Unknown keys are an error, so a typo cannot silently
@@ -61,6 +75,7 @@ struct FileSettings {
     log_format: Option<LogFormat>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
+    second_factor: Option<SecondFactor>,
     #[serde(default)]
     ice_servers: Vec<IceServer>,
     max_waiting_patients: Option<usize>,
@@ -81,6 +96,7 @@ pub struct Settings {
     /// `None` writes mails to the outbox folder instead of sending them.
     pub smtp_url: Option<String>,
     pub mail_from: String,
+    pub second_factor: SecondFactor,
     pub ice_servers: Vec<IceServer>,
     pub max_waiting_patients: usize,
     /// Check-ins allowed per client IP address and minute.
@@ -97,6 +113,7 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             smtp_url: None,
             mail_from: DEFAULT_MAIL_FROM.to_owned(),
+            second_factor: SecondFactor::Any,
             ice_servers: Vec::new(),
             max_waiting_patients: 50,
             check_ins_per_minute: 10,
@@ -113,6 +130,7 @@ impl std::fmt::Debug for Settings {
             .field("public_origin", &self.public_origin)
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<redacted>"))
             .field("mail_from", &self.mail_from)
+            .field("second_factor", &self.second_factor)
             .finish_non_exhaustive()
     }
 }
@@ -132,6 +150,7 @@ impl Settings {
             log_format: overrides.log_format.or(file.log_format).unwrap_or_default(),
             smtp_url: overrides.smtp_url.or(file.smtp_url),
             mail_from: overrides.mail_from.or(file.mail_from).unwrap_or(defaults.mail_from),
+            second_factor: overrides.second_factor.or(file.second_factor).unwrap_or_default(),
             ice_servers: file.ice_servers,
             max_waiting_patients: file.max_waiting_patients.unwrap_or(defaults.max_waiting_patients),
             check_ins_per_minute: file.check_ins_per_minute.unwrap_or(defaults.check_ins_per_minute),
@@ -143,7 +162,13 @@ impl Settings {
 
     pub fn validate(&self) -> anyhow::Result<()> {
         if let Some(origin) = &self.public_origin {
-            parse_origin(origin)?;
+            let origin = parse_origin(origin)?;
+            if self.second_factor == SecondFactor::Passkey && relying_party_id(&origin).is_none() {
+                bail!(
+                    "second_factor = \"passkey\" needs a public origin with a domain name, but {origin:?} has an IP address, \
+                     where browsers offer no passkeys: use a domain name or second_factor = \"any\""
+                );
+            }
         }
         for server in &self.ice_servers {
             for url in &server.urls {
@@ -184,6 +209,13 @@ impl Settings {
             None => format!("http://localhost:{}", bound.port()),
         }
     }
+}
+
+/// Return the WebAuthn relying party id of an origin, which is its domain
+/// name. An IP address is no valid relying party id, so such an origin has none.
+pub fn relying_party_id(origin: &str) -> Option<String> {
+    let url = url::Url::parse(origin).ok()?;
+    url.domain().map(str::to_owned)
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -253,6 +285,32 @@ mod tests {
         std::fs::write(&path, "listen = \"127.0.0.1:9000\"\nlisten_adress = \"x\"\n").unwrap();
         let error = read_file(&path).unwrap_err();
         assert!(format!("{error:#}").contains("listen_adress"), "{error:#}");
+    }
+
+    #[test]
+    fn second_factor_from_file_and_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("visite.toml");
+        std::fs::write(&path, "second_factor = \"passkey\"\n").unwrap();
+        let from_file = Settings::load(Overrides { config: Some(path.clone()), ..Overrides::default() }).unwrap();
+        assert_eq!(from_file.second_factor, SecondFactor::Passkey);
+
+        let overrides = Overrides { config: Some(path), second_factor: Some(SecondFactor::Any), ..Overrides::default() };
+        assert_eq!(Settings::load(overrides).unwrap().second_factor, SecondFactor::Any);
+        assert_eq!(Settings::default().second_factor, SecondFactor::Any);
+    }
+
+    #[test]
+    fn passkey_only_needs_a_domain_origin() {
+        let mut settings = Settings { second_factor: SecondFactor::Passkey, ..Settings::default() };
+        settings.public_origin = Some("http://127.0.0.1:8080".into());
+        let error = settings.validate().unwrap_err();
+        assert!(format!("{error:#}").contains("domain name"), "{error:#}");
+
+        settings.public_origin = Some("https://video.praxis.example".into());
+        settings.validate().unwrap();
+        settings.public_origin = None;
+        settings.validate().unwrap();
     }
 
     #[test]

@@ -53,7 +53,8 @@ impl Server {
         let mail_settings = MailSettings { smtp_url: settings.smtp_url.clone(), from: settings.mail_from.clone() };
         let mailer = Mailer::new(&mail_settings, &settings.data_dir)?;
         let hub = Hub::new(limits, settings.ice_servers.clone(), store.clone());
-        let app = AppState::new(store, mailer, hub, settings, bound);
+        let webauthn = relying_party(&settings.link_origin(bound))?;
+        let app = AppState::new(store, mailer, hub, settings, bound, webauthn);
         Ok(Self { listener, app })
     }
 
@@ -95,6 +96,20 @@ impl Server {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Build the WebAuthn relying party for the origin browsers use, with the
+/// origin's domain as relying party id. An origin with an IP address gets none.
+fn relying_party(origin: &str) -> anyhow::Result<Option<webauthn_rs::Webauthn>> {
+    let Some(id) = crate::config::relying_party_id(origin) else {
+        tracing::warn!(origin, "passkeys are unavailable: the public origin has an IP address, not a domain name");
+        return Ok(None);
+    };
+    let url = url::Url::parse(origin).with_context(|| format!("public origin {origin:?} is not a URL"))?;
+    let webauthn = webauthn_rs::WebauthnBuilder::new(&id, &url)
+        .and_then(|builder| builder.rp_name("visite").build())
+        .with_context(|| format!("cannot set up passkeys for the public origin {origin:?}"))?;
+    Ok(Some(webauthn))
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -434,3 +434,54 @@ mail-recovery-renewed-body =
     für Ihr visite-Konto wurden soeben neue Wiederherstellungscodes erzeugt; die bisherigen gelten nicht mehr.
 
     Wenn Sie das nicht waren, setzen Sie Ihr Passwort sofort zurück und wenden Sie sich an Ihre Administration.
+
+## passkeys
+passkey-heading = Passkeys und Sicherheitsschlüssel
+passkey-account-hint = Ein Passkey auf diesem Gerät, Ihrem Telefon oder einem Sicherheitsschlüssel kann den Code aus der Authentifizierungs-App ersetzen und erlaubt die Anmeldung ohne Passwort.
+passkey-none = Noch kein Passkey eingerichtet.
+passkey-name = Name
+passkey-added = Hinzugefügt
+passkey-last-used = Zuletzt verwendet
+passkey-never-used = nie
+passkey-remove = Entfernen
+passkey-name-label = Name des neuen Passkeys (optional)
+passkey-name-hint = Zum Beispiel „Laptop im Büro“ oder „Sicherheitsschlüssel“. Ohne Namen werden Browser und System verwendet.
+passkey-add = Passkey einrichten
+passkey-default-name = Passkey
+passkey-recovery-left = Unbenutzte Wiederherstellungscodes: { $count }.
+passkey-remove-refused-title = Passkey nicht entfernt
+passkey-remove-refused-text = Dieser Passkey ist Ihr letzter zweiter Faktor und bleibt daher bestehen. Richten Sie zuerst einen weiteren Passkey oder eine Authentifizierungs-App ein und entfernen Sie dann diesen.
+passkey-login-or = Oder ohne Passwort:
+passkey-sign-in = Mit einem Passkey anmelden
+passkey-code-or = Oder bestätigen Sie mit einem Passkey dieses Kontos:
+passkey-use = Passkey verwenden
+passkey-code-text = Bestätigen Sie mit Ihrem Passkey oder geben Sie einen Ihrer Wiederherstellungscodes ein. Codes aus einer Authentifizierungs-App werden auf diesem Server nicht angenommen.
+passkey-code-hint = Jeder Wiederherstellungscode gilt einmal.
+passkey-setup-instead = Oder verwenden Sie stattdessen einen Passkey
+passkey-setup-text = Ein Passkey wird auf diesem Gerät, Ihrem Telefon oder einem Sicherheitsschlüssel gespeichert und mit Fingerabdruck, Gesicht oder PIN entsperrt. Sie erhalten dazu Wiederherstellungscodes.
+passkey-setup-only-text = Jede Anmeldung auf diesem Server braucht zusätzlich zum Passwort einen Passkey, oder nur einen Passkey. Ein Passkey wird mit Fingerabdruck, Gesicht oder PIN entsperrt und schützt das Wartezimmer Ihrer Praxis auch dann, wenn Ihr Passwort bekannt wird.
+event-passkey-added = Passkey eingerichtet
+event-passkey-removed = Passkey entfernt
+js-passkey-working = Warten auf Ihren Passkey…
+js-passkey-unsupported = Dieser Browser kann keine Passkeys verwenden. Bitte nutzen Sie eine aktuelle Version von Firefox, Chrome, Edge oder Safari.
+js-passkey-cancelled = Der Passkey wurde nicht verwendet: Die Anfrage wurde abgebrochen oder ist abgelaufen. Bitte versuchen Sie es erneut.
+js-passkey-failed = Der Passkey konnte nicht bestätigt werden. Bitte versuchen Sie es erneut.
+js-passkey-login-failed = Die Anmeldung mit diesem Passkey ist fehlgeschlagen. Bitte melden Sie sich mit E-Mail-Adresse und Passwort an.
+js-passkey-exists = Dieser Passkey ist bereits eingerichtet.
+js-passkey-expired = Die Anfrage ist abgelaufen. Bitte versuchen Sie es erneut.
+js-passkey-wait = Zu viele fehlgeschlagene Versuche. Bitte warten Sie einige Minuten und versuchen Sie es dann erneut.
+js-passkey-network = Der Server ist nicht erreichbar. Bitte prüfen Sie Ihre Internetverbindung und versuchen Sie es erneut.
+mail-passkey-added-subject = Passkey für visite eingerichtet
+mail-passkey-added-body =
+    Guten Tag,
+
+    für Ihr visite-Konto wurde soeben ein Passkey mit dem Namen „{ $name }“ eingerichtet.
+
+    Wenn Sie das nicht waren, setzen Sie Ihr Passwort sofort zurück, entfernen Sie den Passkey auf Ihrer Kontoseite und wenden Sie sich an Ihre Administration.
+mail-passkey-removed-subject = Passkey von visite entfernt
+mail-passkey-removed-body =
+    Guten Tag,
+
+    von Ihrem visite-Konto wurde soeben ein Passkey entfernt.
+
+    Wenn Sie das nicht waren, setzen Sie Ihr Passwort sofort zurück und wenden Sie sich an Ihre Administration.

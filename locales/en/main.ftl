@@ -434,3 +434,54 @@ mail-recovery-renewed-body =
     new recovery codes were just created for your visite account, and the old ones stopped working.
 
     If this was not you, reset your password at once and contact your administrator.
+
+## passkeys
+passkey-heading = Passkeys and security keys
+passkey-account-hint = A passkey on this device, your phone or a security key can replace the code from the authenticator app, and lets you sign in without a password.
+passkey-none = No passkey set up yet.
+passkey-name = Name
+passkey-added = Added
+passkey-last-used = Last used
+passkey-never-used = never
+passkey-remove = Remove
+passkey-name-label = Name of the new passkey (optional)
+passkey-name-hint = For example "Office laptop" or "Security key". Without a name, the browser and system are used.
+passkey-add = Set up a passkey
+passkey-default-name = Passkey
+passkey-recovery-left = Unused recovery codes: { $count }.
+passkey-remove-refused-title = Passkey not removed
+passkey-remove-refused-text = This passkey is your last second factor, so it stays. Set up another passkey or an authenticator app first, then remove this one.
+passkey-login-or = Or, without a password:
+passkey-sign-in = Sign in with a passkey
+passkey-code-or = Or confirm with a passkey of this account:
+passkey-use = Use a passkey
+passkey-code-text = Confirm with your passkey, or enter one of your recovery codes. Codes from an authenticator app are not accepted on this server.
+passkey-code-hint = Each recovery code works once.
+passkey-setup-instead = Or use a passkey instead
+passkey-setup-text = A passkey is stored on this device, your phone or a security key and is unlocked with your fingerprint, face or PIN. You then also get recovery codes.
+passkey-setup-only-text = Every login on this server needs a passkey in addition to your password, or a passkey alone. A passkey is unlocked with your fingerprint, face or PIN and protects your practice's waiting room even if your password becomes known.
+event-passkey-added = Passkey set up
+event-passkey-removed = Passkey removed
+js-passkey-working = Waiting for your passkey…
+js-passkey-unsupported = This browser cannot use passkeys. Please use a current version of Firefox, Chrome, Edge or Safari.
+js-passkey-cancelled = The passkey was not used: the request was cancelled or timed out. Please try again.
+js-passkey-failed = The passkey could not be confirmed. Please try again.
+js-passkey-login-failed = Sign-in with this passkey failed. Please log in with your email address and password.
+js-passkey-exists = This passkey is already set up.
+js-passkey-expired = The request has expired. Please try again.
+js-passkey-wait = Too many failed attempts. Please wait a few minutes and try again.
+js-passkey-network = The server could not be reached. Please check your internet connection and try again.
+mail-passkey-added-subject = Passkey set up for visite
+mail-passkey-added-body =
+    Hello,
+
+    a passkey named "{ $name }" was just set up for your visite account.
+
+    If this was not you, reset your password at once, remove the passkey on your account page and contact your administrator.
+mail-passkey-removed-subject = Passkey removed from visite
+mail-passkey-removed-body =
+    Hello,
+
+    a passkey was just removed from your visite account.
+
+    If this was not you, reset your password at once and contact your administrator.

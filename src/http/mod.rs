@@ -45,12 +45,22 @@ pub struct AppState {
     pub logins: DefaultKeyedRateLimiter<IpAddr>,
     /// Strength-meter requests, which run zxcvbn on every keystroke pause.
     pub meter: DefaultKeyedRateLimiter<IpAddr>,
+    /// The WebAuthn relying party for passkeys; `None` when the origin's
+    /// host is an IP address, where browsers offer no passkeys.
+    pub webauthn: Option<webauthn_rs::Webauthn>,
 }
 
 pub type App = Arc<AppState>;
 
 impl AppState {
-    pub fn new(store: Store, mailer: Mailer, hub: Arc<Hub>, settings: Settings, bound: SocketAddr) -> App {
+    pub fn new(
+        store: Store,
+        mailer: Mailer,
+        hub: Arc<Hub>,
+        settings: Settings,
+        bound: SocketAddr,
+        webauthn: Option<webauthn_rs::Webauthn>,
+    ) -> App {
         let per_minute = NonZeroU32::new(settings.check_ins_per_minute).unwrap_or(NonZeroU32::MIN);
         let login_quota = NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN);
         Arc::new(Self {
@@ -63,6 +73,7 @@ impl AppState {
             mailer,
             hub,
             settings,
+            webauthn,
         })
     }
 

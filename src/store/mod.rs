@@ -5,6 +5,7 @@
 mod calls;
 mod email_tokens;
 mod factors;
+mod passkeys;
 mod providers;
 mod security;
 mod sessions;
@@ -21,6 +22,7 @@ pub use calls::CallRecord;
 pub use providers::{NewProvider, Provider, ProviderId, UniqueViolation, WriteError};
 pub use email_tokens::TokenPurpose;
 pub use factors::TotpFactor;
+pub use passkeys::{CeremonyKind, NewPasskey, PasskeyRow};
 pub use security::{SECURITY_EVENT_RETENTION_SECONDS, SecurityEvent, SecurityEventRow};
 pub use sessions::{SESSION_ABSOLUTE_SECONDS, SESSION_IDLE_SECONDS, Session, SessionStage, SessionSummary};
 

@@ -386,6 +386,20 @@ impl Client {
         response
     }
 
+    /// Post JSON as a page script does, keeping the cookies of the response.
+    pub async fn post_json(&mut self, path: &str, body: &Value) -> reqwest::Response {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.origin))
+            .headers(self.headers())
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        self.keep_cookies(&response);
+        response
+    }
+
     pub async fn signup(&mut self, signup: &Signup) -> reqwest::Response {
         let form = [
             ("name", signup.name.as_str()),

@@ -4,6 +4,7 @@ mod account_changes;
 mod accounts;
 mod helpers;
 mod pages;
+mod passkeys;
 mod privacy;
 mod signaling_rules;
 mod visit;

@@ -29,6 +29,10 @@ struct SetupPage {
     qr_data_url: String,
     secret: String,
     error: Option<String>,
+    /// Whether to offer an authenticator app, which the operator may forbid.
+    totp: bool,
+    /// Whether to offer a passkey.
+    passkeys: bool,
 }
 
 #[derive(Template, Default)]
@@ -51,7 +55,8 @@ async fn refuse_enrolment(app: &App, session: &Session) -> Result<Option<Respons
         }
         return Ok(Some(Redirect::to("/account/confirm?next=/account/setup").into_response()));
     }
-    if app.store.totp_factor(session.provider.id).await?.is_some() {
+    let provider = session.provider.id;
+    if app.store.totp_factor(provider).await?.is_some() || app.store.passkey_count(provider).await? > 0 {
         return Ok(Some(Redirect::to("/login/code").into_response()));
     }
     Ok(None)
@@ -65,12 +70,17 @@ pub async fn form(State(app): State<App>, locale: Locale, PendingSession(session
         return Ok(redirect);
     }
 
+    if !super::passkeys::totp_allowed(&app) {
+        let page = SetupPage { title: tr.t("setup-title"), path: "/account/setup".into(), passkeys: true, tr, ..SetupPage::default() };
+        return Ok(render(StatusCode::OK, &page));
+    }
+
     let secret = totp::new_secret();
     app.store.set_pending_totp(&session.token_hash, &secret).await?;
-    Ok(setup_page(tr, &secret, &session.provider.email, None, StatusCode::OK))
+    Ok(setup_page(&app, tr, &secret, &session.provider.email, None, StatusCode::OK))
 }
 
-fn setup_page(tr: Tr, secret: &[u8], email: &str, error: Option<String>, status: StatusCode) -> Response {
+fn setup_page(app: &App, tr: Tr, secret: &[u8], email: &str, error: Option<String>, status: StatusCode) -> Response {
     let uri = totp::otpauth_uri(secret, email);
     let page = SetupPage {
         title: tr.t("setup-title"),
@@ -79,6 +89,8 @@ fn setup_page(tr: Tr, secret: &[u8], email: &str, error: Option<String>, status:
         qr_data_url: totp::qr_data_url(&uri).unwrap_or_default(),
         secret: totp::secret_for_display(secret),
         error,
+        totp: true,
+        passkeys: super::passkeys::available(app),
         tr,
     };
     render(status, &page)
@@ -103,6 +115,10 @@ pub async fn submit(
     if let Some(redirect) = refuse_enrolment(&app, &session).await? {
         return Ok(redirect);
     }
+    if !super::passkeys::totp_allowed(&app) {
+        tracing::info!(provider = session.provider.id.0, "authenticator app rejected: the operator allows passkeys only");
+        return Ok(Redirect::to("/account/setup").into_response());
+    }
     let replacing = session.stage == SessionStage::Full;
     let provider = session.provider;
     let Some(secret) = app.store.pending_totp(&session.token_hash).await? else {
@@ -114,7 +130,7 @@ pub async fn submit(
         Ok(step) => step,
         Err(_) => {
             tracing::info!(provider = provider.id.0, "enrolment code rejected");
-            return Ok(setup_page(tr, &secret, &provider.email, Some(tr.t("setup-code-invalid")), StatusCode::UNPROCESSABLE_ENTITY));
+            return Ok(setup_page(&app, tr, &secret, &provider.email, Some(tr.t("setup-code-invalid")), StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
 

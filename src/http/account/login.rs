@@ -43,6 +43,8 @@ struct LoginPage {
     signed_in: bool,
     email: String,
     error: Option<String>,
+    /// Whether to offer passwordless sign-in with a passkey.
+    passkeys: bool,
 }
 
 #[derive(Deserialize)]
@@ -51,26 +53,29 @@ pub struct LoginForm {
     password: String,
 }
 
-pub async fn form(locale: Locale, MaybeProvider(provider): MaybeProvider) -> Response {
+pub async fn form(State(app): State<App>, locale: Locale, MaybeProvider(provider): MaybeProvider) -> Response {
     if provider.is_some() {
         return Redirect::to("/dashboard").into_response();
     }
     let tr = locale.tr();
-    render(StatusCode::OK, &LoginPage { title: tr.t("login-title"), path: "/login".into(), tr, ..LoginPage::default() })
+    let passkeys = super::passkeys::available(&app);
+    render(StatusCode::OK, &LoginPage { title: tr.t("login-title"), path: "/login".into(), tr, passkeys, ..LoginPage::default() })
 }
 
-fn login_failed(tr: Tr, email: String, key: &str, status: StatusCode) -> Response {
-    let page = LoginPage { title: tr.t("login-title"), path: "/login".into(), tr, signed_in: false, email, error: Some(tr.t(key)) };
+fn login_failed(app: &App, tr: Tr, email: String, key: &str, status: StatusCode) -> Response {
+    let passkeys = super::passkeys::available(app);
+    let page = LoginPage { title: tr.t("login-title"), path: "/login".into(), tr, signed_in: false, email, error: Some(tr.t(key)), passkeys };
     render(status, &page)
 }
 
-fn wait_message(tr: Tr, email: String, seconds: i64) -> Response {
+fn wait_message(app: &App, tr: Tr, email: String, seconds: i64) -> Response {
     let page = LoginPage {
         title: tr.t("login-title"),
         path: "/login".into(),
         signed_in: false,
         email,
         error: Some(tr.t1("login-wait", "seconds", seconds)),
+        passkeys: super::passkeys::available(app),
         tr,
     };
     render(StatusCode::TOO_MANY_REQUESTS, &page)
@@ -114,7 +119,7 @@ pub async fn throttle_wait(app: &App, subjects: &[&str]) -> Result<Option<i64>, 
     Ok(wait)
 }
 
-async fn account_locked(app: &App, subject: &str) -> Result<bool, AppError> {
+pub async fn account_locked(app: &App, subject: &str) -> Result<bool, AppError> {
     let (failures, _) = app.store.login_failures(subject).await?;
     Ok(throttle::is_locked(failures))
 }
@@ -156,7 +161,7 @@ pub async fn submit(
     let device = device_label(&headers);
 
     if let Some(seconds) = throttle_wait(&app, &[&account, &network]).await? {
-        return Ok(wait_message(tr, email, seconds));
+        return Ok(wait_message(&app, tr, email, seconds));
     }
 
     let provider = app.store.provider_by_email(&email).await?;
@@ -167,21 +172,22 @@ pub async fn submit(
         let known = app.store.provider_by_email(&email).await?;
         record_failure(&app, &account, &network, known.as_ref(), SecurityEvent::LoginFailed, &device).await?;
         tracing::info!("login failed");
-        return Ok(login_failed(tr, email, "login-failed", StatusCode::UNAUTHORIZED));
+        return Ok(login_failed(&app, tr, email, "login-failed", StatusCode::UNAUTHORIZED));
     };
     if account_locked(&app, &account).await? {
         tracing::info!(provider = provider.id.0, "login to a locked account");
-        return Ok(login_failed(tr, email, "login-failed", StatusCode::UNAUTHORIZED));
+        return Ok(login_failed(&app, tr, email, "login-failed", StatusCode::UNAUTHORIZED));
     }
     if provider.email_verified_at.is_none() {
         tracing::info!(provider = provider.id.0, "login before email verification, link sent again");
         super::signup::send_verification(&app, provider.id, &provider.email, provider_tr(&provider.locale)).await?;
-        return Ok(login_failed(tr, email, "login-failed", StatusCode::UNAUTHORIZED));
+        return Ok(login_failed(&app, tr, email, "login-failed", StatusCode::UNAUTHORIZED));
     }
 
     app.store.clear_login_failures(&account).await?;
     let jar = start_session(&app, provider.id, SessionStage::Password, &device, jar).await?;
-    let next = if app.store.totp_factor(provider.id).await?.is_some() { "/login/code" } else { "/account/setup" };
+    let has_factor = app.store.totp_factor(provider.id).await?.is_some() || app.store.passkey_count(provider.id).await? > 0;
+    let next = if has_factor { "/login/code" } else { "/account/setup" };
     Ok((jar, Redirect::to(next)).into_response())
 }
 
@@ -193,14 +199,25 @@ struct CodePage {
     path: String,
     signed_in: bool,
     error: Option<String>,
+    /// Whether to offer the account's passkeys.
+    passkeys: bool,
+    /// Whether authenticator-app codes are accepted, or only recovery codes.
+    totp: bool,
 }
 
-pub async fn code_form(locale: Locale, PendingSession(session): PendingSession) -> Response {
+/// Build the code page with the ways of confirming that this provider has.
+async fn code_page(app: &App, tr: Tr, provider: &Provider, error: Option<String>) -> Result<CodePage, AppError> {
+    let passkeys = super::passkeys::available(app) && app.store.passkey_count(provider.id).await? > 0;
+    let totp = super::passkeys::totp_allowed(app);
+    Ok(CodePage { title: tr.t("code-title"), path: "/login/code".into(), tr, signed_in: false, error, passkeys, totp })
+}
+
+pub async fn code_form(State(app): State<App>, locale: Locale, PendingSession(session): PendingSession) -> Result<Response, AppError> {
     let tr = locale.tr();
     if session.stage == SessionStage::Full {
-        return Redirect::to("/dashboard").into_response();
+        return Ok(Redirect::to("/dashboard").into_response());
     }
-    render(StatusCode::OK, &CodePage { title: tr.t("code-title"), path: "/login/code".into(), tr, ..CodePage::default() })
+    Ok(render(StatusCode::OK, &code_page(&app, tr, &session.provider, None).await?))
 }
 
 #[derive(Deserialize)]
@@ -223,17 +240,14 @@ pub async fn code_submit(
     let account = account_subject(&provider.email);
     let network = network_subject(&app, peer.ip()).await?;
     let device = device_label(&headers);
-    let failed = |key: &str| {
-        let page = CodePage { title: tr.t("code-title"), path: "/login/code".into(), tr, signed_in: false, error: Some(tr.t(key)) };
-        render(StatusCode::UNAUTHORIZED, &page)
-    };
+    let failed = code_page(&app, tr, &provider, Some(tr.t("code-invalid"))).await?;
 
     if let Some(seconds) = throttle_wait(&app, &[&account, &network]).await? {
-        let page = CodePage { title: tr.t("code-title"), path: "/login/code".into(), tr, signed_in: false, error: Some(tr.t1("login-wait", "seconds", seconds)) };
+        let page = code_page(&app, tr, &provider, Some(tr.t1("login-wait", "seconds", seconds))).await?;
         return Ok(render(StatusCode::TOO_MANY_REQUESTS, &page));
     }
     if account_locked(&app, &account).await? {
-        return Ok(failed("code-invalid"));
+        return Ok(render(StatusCode::UNAUTHORIZED, &failed));
     }
 
     let accepted = if recovery::looks_like_code(&form.code) {
@@ -243,6 +257,8 @@ pub async fn code_submit(
             app.store.record_security_event(provider.id, SecurityEvent::RecoveryCodeUsed, &device, now()).await?;
         }
         used
+    } else if !super::passkeys::totp_allowed(&app) {
+        false
     } else {
         match app.store.totp_factor(provider.id).await? {
             Some(factor) => match totp::verify(&factor.secret, &form.code, now() as u64, factor.last_step as u64) {
@@ -255,12 +271,15 @@ pub async fn code_submit(
     if !accepted {
         record_failure(&app, &account, &network, Some(&provider), SecurityEvent::SecondFactorFailed, &device).await?;
         tracing::info!(provider = provider.id.0, "second factor failed");
-        return Ok(failed("code-invalid"));
+        return Ok(render(StatusCode::UNAUTHORIZED, &failed));
     }
 
     app.store.clear_login_failures(&account).await?;
     let jar = complete_login(&app, &provider, &headers, jar).await?;
-    Ok((jar, Redirect::to("/dashboard")).into_response())
+    // Under a passkey-only setting, an account that still has none sets one up next.
+    let needs_passkey = !super::passkeys::totp_allowed(&app) && app.store.passkey_count(provider.id).await? == 0;
+    let next = if needs_passkey { "/account/setup" } else { "/dashboard" };
+    Ok((jar, Redirect::to(next)).into_response())
 }
 
 /// Replace the half-way session with a full one under a new token, and

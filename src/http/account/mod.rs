@@ -8,6 +8,7 @@ mod links;
 mod login;
 mod meter;
 mod overview;
+mod passkeys;
 mod signup;
 
 use axum::Router;
@@ -29,6 +30,10 @@ pub fn routes() -> Router<App> {
         .route("/signup", get(signup::form).post(signup::submit))
         .route("/login", get(login::form).post(login::submit))
         .route("/login/code", get(login::code_form).post(login::code_submit))
+        .route("/login/passkey/start", post(passkeys::authenticate_start))
+        .route("/login/passkey/finish", post(passkeys::authenticate_finish))
+        .route("/login/passkey/discover/start", post(passkeys::discover_start))
+        .route("/login/passkey/discover/finish", post(passkeys::discover_finish))
         .route("/logout", post(login::logout))
         .route("/account/setup", get(enrol::form).post(enrol::submit))
         .route("/account", get(overview::page))
@@ -38,6 +43,9 @@ pub fn routes() -> Router<App> {
         .route("/account/email", get(changes::email_page).post(changes::email_submit))
         .route("/account/email/confirm", get(changes::email_confirm))
         .route("/account/recovery-codes", get(changes::recovery_codes_page).post(changes::renew_recovery_codes))
+        .route("/account/passkeys/register/start", post(passkeys::register_start))
+        .route("/account/passkeys/register/finish", post(passkeys::register_finish))
+        .route("/account/passkeys/remove", post(passkeys::remove))
         .route("/verify-email", get(links::verify_email))
         .route("/password/check", post(meter::check))
         .route("/password/forgot", get(links::forgot_form).post(links::forgot_submit))

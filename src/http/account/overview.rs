@@ -26,6 +26,13 @@ pub struct SessionView {
     pub current: bool,
 }
 
+pub struct PasskeyView {
+    pub id: i64,
+    pub name: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+}
+
 pub struct EventView {
     pub at: String,
     pub text: String,
@@ -44,6 +51,12 @@ struct AccountPage {
     sessions: Vec<SessionView>,
     events: Vec<EventView>,
     recovery_codes_left: i64,
+    passkeys: Vec<PasskeyView>,
+    /// Whether this server offers passkeys (not on an IP-address origin).
+    passkeys_available: bool,
+    totp_enrolled: bool,
+    /// Whether the operator allows authenticator apps.
+    totp_allowed: bool,
 }
 
 pub async fn page(State(app): State<App>, locale: Locale, FullSession(session): FullSession) -> Result<Response, AppError> {
@@ -70,6 +83,14 @@ pub async fn page(State(app): State<App>, locale: Locale, FullSession(session): 
         .map(|row| EventView { at: rfc3339(row.at), text: tr.t(&format!("event-{}", row.kind.replace('_', "-"))), device: row.device_label })
         .collect();
 
+    let passkeys = app
+        .store
+        .passkeys(provider.id)
+        .await?
+        .into_iter()
+        .map(|row| PasskeyView { id: row.id, name: row.name, created_at: rfc3339(row.created_at), last_used_at: row.last_used_at.map(rfc3339) })
+        .collect();
+
     let page = AccountPage {
         title: tr.t("account-title"),
         path: "/account".into(),
@@ -79,6 +100,10 @@ pub async fn page(State(app): State<App>, locale: Locale, FullSession(session): 
         sessions,
         events,
         recovery_codes_left: app.store.recovery_codes_left(provider.id).await?,
+        passkeys,
+        passkeys_available: super::passkeys::available(&app),
+        totp_enrolled: app.store.totp_factor(provider.id).await?.is_some(),
+        totp_allowed: super::passkeys::totp_allowed(&app),
         tr,
     };
     Ok(render(StatusCode::OK, &page))
