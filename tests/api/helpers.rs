@@ -187,6 +187,11 @@ pub struct Mail {
     pub body: String,
 }
 
+/// Decode one raw RFC 5322 message.
+pub fn parse_mail(raw: &str) -> Mail {
+    Mail::parse(raw)
+}
+
 impl Mail {
     fn parse(raw: &str) -> Mail {
         let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));

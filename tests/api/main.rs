@@ -7,4 +7,5 @@ mod pages;
 mod passkeys;
 mod privacy;
 mod signaling_rules;
+mod smtp;
 mod visit;
