@@ -81,6 +81,7 @@ struct FileSettings {
     max_waiting_patients: Option<usize>,
     check_ins_per_minute: Option<u32>,
     rejoin_grace_seconds: Option<u64>,
+    backup_keep: Option<usize>,
 }
 
 /// Validated settings for one server process.
@@ -102,6 +103,8 @@ pub struct Settings {
     /// Check-ins allowed per client IP address and minute.
     pub check_ins_per_minute: u32,
     pub rejoin_grace_seconds: u64,
+    /// Daily backups kept in `<data-dir>/backups/`; 0 turns the daily backup off.
+    pub backup_keep: usize,
 }
 
 impl Default for Settings {
@@ -118,6 +121,7 @@ impl Default for Settings {
             max_waiting_patients: 50,
             check_ins_per_minute: 10,
             rejoin_grace_seconds: 120,
+            backup_keep: crate::backup::DEFAULT_KEEP,
         }
     }
 }
@@ -155,6 +159,7 @@ impl Settings {
             max_waiting_patients: file.max_waiting_patients.unwrap_or(defaults.max_waiting_patients),
             check_ins_per_minute: file.check_ins_per_minute.unwrap_or(defaults.check_ins_per_minute),
             rejoin_grace_seconds: file.rejoin_grace_seconds.unwrap_or(defaults.rejoin_grace_seconds),
+            backup_keep: file.backup_keep.unwrap_or(defaults.backup_keep),
         };
         settings.validate()?;
         Ok(settings)

@@ -16,20 +16,52 @@ struct Cli {
 enum Command {
     /// Run the web server.
     Serve(Overrides),
+    /// Write a backup of the database into DATA_DIR/backups/, also while the server runs.
+    Backup(Overrides),
+    /// Replace the database with a backup; the server must be stopped.
+    Restore {
+        /// Backup file to restore, such as data/backups/visite-20261204T030000Z.db.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Serve(overrides) => match serve(overrides).await {
-            Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("visite: {error:#}");
-                std::process::ExitCode::FAILURE
-            }
-        },
+    let result = match cli.command {
+        Command::Serve(overrides) => serve(overrides).await,
+        Command::Backup(overrides) => backup(overrides).await,
+        Command::Restore { file, overrides } => restore(file, overrides).await,
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("visite: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
     }
+}
+
+async fn backup(overrides: Overrides) -> anyhow::Result<()> {
+    let settings = Settings::load(overrides)?;
+    let store = visite::store::Store::open(&settings.data_dir).await?;
+    let path = visite::backup::create(&store, &settings.data_dir, settings.backup_keep.max(1)).await?;
+    store.close().await;
+    println!("{}", path.display());
+    Ok(())
+}
+
+async fn restore(file: std::path::PathBuf, overrides: Overrides) -> anyhow::Result<()> {
+    let settings = Settings::load(overrides)?;
+    let replaced = visite::backup::restore(&file, &settings.data_dir).await?;
+    if replaced.as_os_str().is_empty() {
+        println!("restored {} into {}", file.display(), settings.data_dir.display());
+    } else {
+        println!("restored {}; the previous database is in {}", file.display(), replaced.display());
+    }
+    Ok(())
 }
 
 async fn serve(overrides: Overrides) -> anyhow::Result<()> {

@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use crate::config::{LogFormat, Settings};
 use crate::core::room::Limits;
 use crate::http::{AppState, router, spawn_upkeep};
+use crate::backup::DataDirLock;
 use crate::hub::Hub;
 use crate::mail::{MailSettings, Mailer};
 use crate::store::Store;
@@ -34,10 +35,13 @@ pub fn init_logging(format: LogFormat) {
 pub struct Server {
     listener: TcpListener,
     app: crate::http::App,
+    /// Held while the server runs, so that a restore waits for it to stop.
+    _lock: DataDirLock,
 }
 
 impl Server {
     pub async fn bind(settings: Settings) -> anyhow::Result<Self> {
+        let lock = DataDirLock::acquire(&settings.data_dir)?;
         let store = Store::open(&settings.data_dir).await?;
         // Build the password blocklist now rather than in the first signup.
         tokio::task::spawn_blocking(crate::accounts::password_policy::preload).await?;
@@ -55,7 +59,7 @@ impl Server {
         let hub = Hub::new(limits, settings.ice_servers.clone(), store.clone());
         let webauthn = relying_party(&settings.link_origin(bound))?;
         let app = AppState::new(store, mailer, hub, settings, bound, webauthn);
-        Ok(Self { listener, app })
+        Ok(Self { listener, app, _lock: lock })
     }
 
     pub fn local_addr(&self) -> SocketAddr {

@@ -9,6 +9,8 @@ mod security;
 mod session;
 mod ws;
 
+pub use pages::rfc3339;
+
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -137,6 +139,19 @@ pub fn spawn_upkeep(app: App) {
                 Ok(deleted) => tracing::info!(deleted, "old security events deleted"),
                 Err(error) => tracing::error!(%error, "cannot delete old security events"),
             }
+            daily_backup(&app).await;
         }
     });
+}
+
+/// Make the daily backup when the newest one is a day old or missing.
+async fn daily_backup(app: &App) {
+    let keep = app.settings.backup_keep;
+    if keep == 0 || !crate::backup::due(&app.settings.data_dir) {
+        return;
+    }
+    match crate::backup::create(&app.store, &app.settings.data_dir, keep).await {
+        Ok(path) => tracing::info!(file = %path.display(), "backup written"),
+        Err(error) => tracing::error!(error = %format!("{error:#}"), "daily backup failed"),
+    }
 }

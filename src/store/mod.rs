@@ -65,6 +65,23 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+
+    /// Write a consistent copy of the live database to `path`, which must not exist.
+    pub async fn vacuum_into(&self, path: &Path) -> sqlx::Result<()> {
+        sqlx::query("VACUUM INTO $1").bind(path.to_string_lossy().into_owned()).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Move every committed page from the write-ahead log into the database file.
+    pub async fn checkpoint(&self) -> sqlx::Result<()> {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+/// The schema versions this build knows, from its migrations folder.
+pub fn migration_versions() -> Vec<i64> {
+    sqlx::migrate!("./migrations/sqlite").iter().map(|migration| migration.version).collect()
 }
 
 /// The current Unix time in seconds.

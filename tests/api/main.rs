@@ -2,6 +2,7 @@
 
 mod account_changes;
 mod accounts;
+mod backup;
 mod helpers;
 mod pages;
 mod passkeys;

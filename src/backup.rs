@@ -1,0 +1,186 @@
+//! Online backups of the SQLite database, and restoring one into a stopped
+//! installation.
+//!
+//! A backup is `VACUUM INTO` a temporary file in `<data-dir>/backups/`,
+//! synced and renamed into place, so a crash never leaves a half-written
+//! backup under a final name.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, bail};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+
+use crate::store::{DATABASE_FILE, Store};
+
+pub const BACKUP_DIR: &str = "backups";
+/// How many daily backups are kept unless configured otherwise.
+pub const DEFAULT_KEEP: usize = 14;
+/// How old the newest backup may get before the server makes another.
+pub const BACKUP_INTERVAL: Duration = Duration::from_secs(24 * 60 * 60);
+const LOCK_FILE: &str = "visite.lock";
+const PREFIX: &str = "visite-";
+
+/// An exclusive lock on a data folder, held by a running server so that a
+/// restore cannot replace its database underneath it.
+#[derive(Debug)]
+pub struct DataDirLock {
+    _file: File,
+}
+
+impl DataDirLock {
+    pub fn acquire(data_dir: &Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create data folder {}", data_dir.display()))?;
+        let path = data_dir.join(LOCK_FILE);
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open lock file {}", path.display()))?;
+        if file.try_lock().is_err() {
+            bail!("another visite process is using {}: stop it first", data_dir.display());
+        }
+        Ok(Self { _file: file })
+    }
+}
+
+/// Make a backup now and delete the oldest beyond `keep`. Returns its path.
+pub async fn create(store: &Store, data_dir: &Path, keep: usize) -> anyhow::Result<PathBuf> {
+    let dir = data_dir.join(BACKUP_DIR);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create backup folder {}", dir.display()))?;
+    restrict_permissions(&dir)?;
+
+    let name = format!("{PREFIX}{}.db", timestamp(SystemTime::now()));
+    let final_path = dir.join(&name);
+    let temporary = dir.join(format!(".{name}.tmp"));
+    let _ = std::fs::remove_file(&temporary);
+
+    store.vacuum_into(&temporary).await.context("cannot write the backup")?;
+    File::open(&temporary)?.sync_all()?;
+    std::fs::rename(&temporary, &final_path)?;
+    File::open(&dir)?.sync_all()?;
+
+    prune(&dir, keep)?;
+    Ok(final_path)
+}
+
+/// The backups in `data_dir`, oldest first.
+pub fn list(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let dir = data_dir.join(BACKUP_DIR);
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let mut backups: Vec<PathBuf> = std::fs::read_dir(&dir)?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| {
+            path.file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| name.starts_with(PREFIX) && name.ends_with(".db"))
+        })
+        .collect();
+    // The names carry a sortable UTC timestamp.
+    backups.sort();
+    Ok(backups)
+}
+
+/// Whether the newest backup is older than [`BACKUP_INTERVAL`], or missing.
+pub fn due(data_dir: &Path) -> bool {
+    let newest = list(data_dir).ok().and_then(|backups| backups.last().cloned());
+    let modified = newest.and_then(|path| std::fs::metadata(path).ok()?.modified().ok());
+    modified.is_none_or(|time| time.elapsed().unwrap_or_default() >= BACKUP_INTERVAL)
+}
+
+fn prune(dir: &Path, keep: usize) -> anyhow::Result<()> {
+    let backups = list(dir.parent().unwrap_or(dir))?;
+    let excess = backups.len().saturating_sub(keep.max(1));
+    for old in &backups[..excess] {
+        std::fs::remove_file(old).with_context(|| format!("cannot delete old backup {}", old.display()))?;
+    }
+    Ok(())
+}
+
+/// Check that `file` is an intact visite database that this version can run.
+pub async fn check(file: &Path) -> anyhow::Result<()> {
+    let options = SqliteConnectOptions::new().filename(file).read_only(true).create_if_missing(false);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .with_context(|| format!("{} is not a readable SQLite database", file.display()))?;
+
+    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&pool)
+        .await
+        .with_context(|| format!("{} is not a readable SQLite database", file.display()))?;
+    if integrity != "ok" {
+        bail!("{} is damaged: SQLite integrity check says {integrity:?}", file.display());
+    }
+    let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = 1 ORDER BY version")
+        .fetch_all(&pool)
+        .await
+        .with_context(|| format!("{} is not a visite database (no migration history)", file.display()))?;
+    let known: Vec<i64> = crate::store::migration_versions();
+    if let Some(unknown) = versions.iter().find(|version| !known.contains(version)) {
+        bail!("{} comes from a newer visite (schema version {unknown}): upgrade visite first", file.display());
+    }
+    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM providers")
+        .fetch_one(&pool)
+        .await
+        .with_context(|| format!("{} has no provider table", file.display()))?;
+    pool.close().await;
+    Ok(())
+}
+
+/// Replace the database in `data_dir` with the backup `file`. The server
+/// must be stopped; the replaced database is kept in the backup folder.
+pub async fn restore(file: &Path, data_dir: &Path) -> anyhow::Result<PathBuf> {
+    let _lock = DataDirLock::acquire(data_dir)?;
+    check(file).await?;
+
+    let database = data_dir.join(DATABASE_FILE);
+    let backups = data_dir.join(BACKUP_DIR);
+    std::fs::create_dir_all(&backups)?;
+    restrict_permissions(&backups)?;
+    let temporary = data_dir.join(format!(".{DATABASE_FILE}.restore.tmp"));
+    std::fs::copy(file, &temporary).with_context(|| format!("cannot copy {}", file.display()))?;
+    File::open(&temporary)?.sync_all()?;
+
+    let mut replaced = backups.join(format!("replaced-{}.db", timestamp(SystemTime::now())));
+    if database.exists() {
+        // Fold the write-ahead log into the old database before moving it aside.
+        let current = Store::open(data_dir).await?;
+        current.checkpoint().await?;
+        current.close().await;
+        std::fs::rename(&database, &replaced)?;
+    } else {
+        replaced = PathBuf::new();
+    }
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(data_dir.join(format!("{DATABASE_FILE}{suffix}")));
+    }
+    std::fs::rename(&temporary, &database)?;
+    File::open(data_dir)?.sync_all()?;
+    Ok(replaced)
+}
+
+/// A UTC timestamp with milliseconds, such as `20261204T210503.042Z`, which
+/// sorts by time.
+fn timestamp(time: SystemTime) -> String {
+    let since_epoch = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let iso = crate::http::rfc3339(since_epoch.as_secs() as i64).replace(['-', ':'], "");
+    format!("{}.{:03}Z", iso.trim_end_matches('Z'), since_epoch.subsec_millis())
+}
+
+#[cfg(unix)]
+fn restrict_permissions(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("cannot restrict permissions of {}", dir.display()))
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_dir: &Path) -> anyhow::Result<()> {
+    Ok(())
+}

@@ -1,0 +1,104 @@
+use reqwest::StatusCode;
+use visite::store::Store;
+
+use crate::helpers::*;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+#[tokio::test]
+async fn backup_under_load_restores_every_account() {
+    let mut app = spawn_app().await;
+    let mut secrets = Vec::new();
+    for slug in ["praxis-eins", "praxis-zwei", "praxis-drei"] {
+        let provider = app.provider(slug).await;
+        secrets.push((slug, provider.totp_secret.clone().unwrap()));
+    }
+
+    // Signups keep writing while the backup runs.
+    let origin = app.origin.clone();
+    let load = tokio::spawn(async move {
+        let http = reqwest::Client::new();
+        for n in 0..20 {
+            let slug = format!("last-minute-{n}");
+            let form = [
+                ("name", "Dr. Erika Muster".to_owned()),
+                ("practice_name", "Praxis Muster".to_owned()),
+                ("email", format!("{slug}@praxis.example")),
+                ("slug", slug),
+                ("password", PASSWORD.to_owned()),
+            ];
+            let _ = http.post(format!("{origin}/signup")).header("origin", &origin).form(&form).send().await;
+        }
+    });
+    let store = Store::open(app.data_dir.path()).await.unwrap();
+    let file = visite::backup::create(&store, app.data_dir.path(), 14).await.unwrap();
+    store.close().await;
+    load.await.unwrap();
+    app.stop().await;
+
+    let fresh = tempfile::tempdir().unwrap();
+    visite::backup::restore(&file, fresh.path()).await.unwrap();
+    let restored_dir = fresh.path().to_path_buf();
+    let restored = spawn_app_with(move |settings| settings.data_dir = restored_dir).await;
+
+    for (slug, secret) in secrets {
+        let mut client = restored.client();
+        client.totp_secret = Some(secret);
+        let response = client.login_with_code(&format!("{slug}@praxis.example"), PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{slug} cannot log in after the restore");
+        assert_eq!(client.get("/dashboard").await.status(), StatusCode::OK, "{slug} lost the dashboard");
+        assert_eq!(restored.client().get(&format!("/r/{slug}")).await.status(), StatusCode::OK, "{slug} lost the room");
+    }
+}
+
+#[tokio::test]
+async fn restore_refuses_a_running_server() {
+    let app = spawn_app().await;
+    app.provider("praxis-muster").await;
+    let store = Store::open(app.data_dir.path()).await.unwrap();
+    let file = visite::backup::create(&store, app.data_dir.path(), 14).await.unwrap();
+
+    let error = visite::backup::restore(&file, app.data_dir.path()).await.unwrap_err();
+    assert!(format!("{error:#}").contains("stop it first"), "{error:#}");
+    assert_eq!(app.client().get("/r/praxis-muster").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn restore_rejects_damaged_and_foreign_files() {
+    let folder = tempfile::tempdir().unwrap();
+    let target = tempfile::tempdir().unwrap();
+
+    let garbage = folder.path().join("garbage.db");
+    std::fs::write(&garbage, b"SQLite format 3\0 but not really, just bytes".repeat(50)).unwrap();
+    let error = visite::backup::restore(&garbage, target.path()).await.unwrap_err();
+    assert!(format!("{error:#}").contains("garbage.db"), "{error:#}");
+
+    let foreign = folder.path().join("foreign.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=rwc", foreign.display())).await.unwrap();
+    sqlx::query("CREATE TABLE notes (text TEXT)").execute(&pool).await.unwrap();
+    pool.close().await;
+    let error = visite::backup::restore(&foreign, target.path()).await.unwrap_err();
+    assert!(format!("{error:#}").contains("not a visite database"), "{error:#}");
+
+    assert!(!target.path().join("visite.db").exists(), "a rejected file was restored");
+}
+
+#[tokio::test]
+async fn backups_keep_the_newest() {
+    let app = spawn_app().await;
+    let store = Store::open(app.data_dir.path()).await.unwrap();
+    let mut made = Vec::new();
+    for _ in 0..4 {
+        made.push(visite::backup::create(&store, app.data_dir.path(), 2).await.unwrap());
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+
+    let kept = visite::backup::list(app.data_dir.path()).unwrap();
+    assert_eq!(kept, made[2..].to_vec());
+    let leftovers: Vec<_> = std::fs::read_dir(app.data_dir.path().join("backups"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
