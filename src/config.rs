@@ -79,9 +79,15 @@ struct FileSettings {
     #[serde(default)]
     ice_servers: Vec<IceServer>,
     max_waiting_patients: Option<usize>,
+    max_waiting_per_client: Option<usize>,
     check_ins_per_minute: Option<u32>,
     rejoin_grace_seconds: Option<u64>,
     backup_keep: Option<usize>,
+    max_connections: Option<usize>,
+    max_connections_per_client: Option<usize>,
+    header_read_timeout_seconds: Option<u64>,
+    #[serde(default)]
+    trusted_proxies: Vec<String>,
 }
 
 /// Validated settings for one server process.
@@ -100,11 +106,24 @@ pub struct Settings {
     pub second_factor: SecondFactor,
     pub ice_servers: Vec<IceServer>,
     pub max_waiting_patients: usize,
+    /// Patients that may wait in one room from one client network at once.
+    pub max_waiting_per_client: usize,
     /// Check-ins allowed per client IP address and minute.
     pub check_ins_per_minute: u32,
     pub rejoin_grace_seconds: u64,
     /// Daily backups kept in `<data-dir>/backups/`; 0 turns the daily backup off.
     pub backup_keep: usize,
+    /// Open TCP connections allowed at once, WebSockets included.
+    pub max_connections: usize,
+    /// Open TCP connections allowed at once from one IPv4 address or one
+    /// IPv6 /64 network. Trusted proxies are exempt.
+    pub max_connections_per_client: usize,
+    /// Seconds a client gets to send a request's headers, counted from the
+    /// connection's start or the end of the previous response, so this also
+    /// closes idle keep-alive connections.
+    pub header_read_timeout_seconds: u64,
+    /// Reverse proxies whose `X-Forwarded-For` names the real client.
+    pub trusted_proxies: Vec<crate::http::IpNetwork>,
 }
 
 impl Default for Settings {
@@ -119,9 +138,14 @@ impl Default for Settings {
             second_factor: SecondFactor::Any,
             ice_servers: Vec::new(),
             max_waiting_patients: 50,
+            max_waiting_per_client: 5,
             check_ins_per_minute: 10,
             rejoin_grace_seconds: 120,
             backup_keep: crate::backup::DEFAULT_KEEP,
+            max_connections: 4096,
+            max_connections_per_client: 64,
+            header_read_timeout_seconds: 10,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -157,9 +181,19 @@ impl Settings {
             second_factor: overrides.second_factor.or(file.second_factor).unwrap_or_default(),
             ice_servers: file.ice_servers,
             max_waiting_patients: file.max_waiting_patients.unwrap_or(defaults.max_waiting_patients),
+            max_waiting_per_client: file.max_waiting_per_client.unwrap_or(defaults.max_waiting_per_client),
             check_ins_per_minute: file.check_ins_per_minute.unwrap_or(defaults.check_ins_per_minute),
             rejoin_grace_seconds: file.rejoin_grace_seconds.unwrap_or(defaults.rejoin_grace_seconds),
             backup_keep: file.backup_keep.unwrap_or(defaults.backup_keep),
+            max_connections: file.max_connections.unwrap_or(defaults.max_connections),
+            max_connections_per_client: file.max_connections_per_client.unwrap_or(defaults.max_connections_per_client),
+            header_read_timeout_seconds: file.header_read_timeout_seconds.unwrap_or(defaults.header_read_timeout_seconds),
+            trusted_proxies: file
+                .trusted_proxies
+                .iter()
+                .map(|text| crate::http::IpNetwork::parse(text))
+                .collect::<Result<_, _>>()
+                .map_err(|error| anyhow::anyhow!("trusted_proxies: {error}; give addresses or CIDR networks such as \"10.0.0.0/8\""))?,
         };
         settings.validate()?;
         Ok(settings)
@@ -186,11 +220,27 @@ impl Settings {
         if self.max_waiting_patients == 0 {
             bail!("max_waiting_patients must be at least 1");
         }
+        if self.max_waiting_per_client == 0 {
+            bail!("max_waiting_per_client must be at least 1");
+        }
         if self.check_ins_per_minute == 0 {
             bail!("check_ins_per_minute must be at least 1");
         }
         if !(10..=3600).contains(&self.rejoin_grace_seconds) {
             bail!("rejoin_grace_seconds must be between 10 and 3600");
+        }
+        if self.max_connections == 0 {
+            bail!("max_connections must be at least 1");
+        }
+        if !(1..=self.max_connections).contains(&self.max_connections_per_client) {
+            bail!(
+                "max_connections_per_client is {}, but must be between 1 and max_connections ({})",
+                self.max_connections_per_client,
+                self.max_connections
+            );
+        }
+        if !(1..=300).contains(&self.header_read_timeout_seconds) {
+            bail!("header_read_timeout_seconds is {}, but must be between 1 and 300", self.header_read_timeout_seconds);
         }
         Ok(())
     }
@@ -316,6 +366,38 @@ mod tests {
         settings.validate().unwrap();
         settings.public_origin = None;
         settings.validate().unwrap();
+    }
+
+    #[test]
+    fn connection_limits_from_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("visite.toml");
+        let text = "max_connections = 100\nmax_connections_per_client = 10\nheader_read_timeout_seconds = 5\n";
+        std::fs::write(&path, text).unwrap();
+        let settings = Settings::load(Overrides { config: Some(path), ..Overrides::default() }).unwrap();
+        assert_eq!(settings.max_connections, 100);
+        assert_eq!(settings.max_connections_per_client, 10);
+        assert_eq!(settings.header_read_timeout_seconds, 5);
+    }
+
+    #[test]
+    fn connection_limits_are_validated() {
+        Settings::default().validate().unwrap();
+        let cases = [
+            (Settings { max_connections: 0, ..Settings::default() }, "max_connections must be at least 1"),
+            (Settings { max_connections_per_client: 0, ..Settings::default() }, "max_connections_per_client is 0"),
+            (
+                Settings { max_connections: 10, max_connections_per_client: 11, ..Settings::default() },
+                "between 1 and max_connections (10)",
+            ),
+            (Settings { header_read_timeout_seconds: 0, ..Settings::default() }, "header_read_timeout_seconds is 0"),
+            (Settings { header_read_timeout_seconds: 301, ..Settings::default() }, "header_read_timeout_seconds is 301"),
+        ];
+        for (settings, expected) in cases {
+            let error = settings.validate().unwrap_err();
+            assert!(format!("{error:#}").contains(expected), "{error:#}");
+        }
+        Settings { max_connections: 10, max_connections_per_client: 10, ..Settings::default() }.validate().unwrap();
     }
 
     #[test]

@@ -13,10 +13,10 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 use crate::core::protocol::{ClientMessage, EndReason, ErrorCode, IceServer, ServerMessage};
-use crate::core::room::{ConnId, Effect, Limits, Millis, RejoinToken, Room};
+use crate::core::room::{ClientKey, ConnId, Effect, Limits, Millis, RejoinToken, Room};
 use crate::store::{ProviderId, Store};
 
 /// Messages a connection may have queued before it counts as too slow and is closed.
@@ -26,6 +26,8 @@ const OUTBOX_CAPACITY: usize = 64;
 pub mod close_code {
     pub const NORMAL: u16 = 1000;
     pub const GOING_AWAY: u16 = 1001;
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    pub const INVALID_DATA: u16 = 1007;
     pub const POLICY_VIOLATION: u16 = 1008;
     pub const MESSAGE_TOO_BIG: u16 = 1009;
 }
@@ -43,9 +45,16 @@ pub enum Role {
     Patient,
 }
 
+/// The sending side of one connection: its queue, and a signal that ends
+/// the connection at once when the queue cannot take more.
+struct Outbox {
+    sender: mpsc::Sender<Outbound>,
+    kill: Arc<Notify>,
+}
+
 struct RoomShell {
     room: Room,
-    outboxes: HashMap<ConnId, mpsc::Sender<Outbound>>,
+    outboxes: HashMap<ConnId, Outbox>,
 }
 
 pub struct Hub {
@@ -63,6 +72,7 @@ pub struct Connection {
     provider: ProviderId,
     conn: ConnId,
     outbox: mpsc::Sender<Outbound>,
+    kill: Arc<Notify>,
 }
 
 impl Hub {
@@ -77,9 +87,11 @@ impl Hub {
     }
 
     /// Open a connection to a provider's room, as that provider or as a patient.
-    pub fn connect(self: &Arc<Self>, provider: ProviderId, role: Role) -> (Connection, mpsc::Receiver<Outbound>) {
+    /// `client` identifies the patient's network for the per-network cap.
+    pub fn connect(self: &Arc<Self>, provider: ProviderId, role: Role, client: ClientKey) -> (Connection, mpsc::Receiver<Outbound>) {
         let conn = ConnId(self.next_conn.fetch_add(1, Ordering::Relaxed));
         let (outbox, inbox) = mpsc::channel(OUTBOX_CAPACITY);
+        let kill = Arc::new(Notify::new());
         // The registry stays locked until the connection is in the room, so the
         // ticker cannot drop the room as idle in between.
         let mut rooms = lock(&self.rooms);
@@ -89,16 +101,16 @@ impl Hub {
             .clone();
         {
             let mut shell = lock(&room);
-            shell.outboxes.insert(conn, outbox.clone());
+            shell.outboxes.insert(conn, Outbox { sender: outbox.clone(), kill: kill.clone() });
             let effects = match role {
                 Role::Provider => shell.room.provider_connected(conn),
-                Role::Patient => shell.room.patient_connected(conn),
+                Role::Patient => shell.room.patient_connected(conn, client),
             };
             self.apply(provider, &mut shell, effects);
         }
         drop(rooms);
         tracing::info!(room = provider.0, conn = conn.0, ?role, "connection opened");
-        (Connection { hub: self.clone(), room, provider, conn, outbox }, inbox)
+        (Connection { hub: self.clone(), room, provider, conn, outbox, kill }, inbox)
     }
 
     /// Expire waiting patients who did not come back, and forget idle rooms.
@@ -125,19 +137,44 @@ impl Hub {
     }
 
     /// Returns the number of refusals that count as abuse by their sender.
+    /// A connection that falls too far behind is ended at once and leaves the
+    /// room, so the others see it go instead of talking to a silent peer.
     fn apply(&self, provider: ProviderId, shell: &mut RoomShell, effects: Vec<Effect>) -> HashMap<ConnId, u32> {
         let mut strikes = HashMap::new();
+        let mut pending = effects;
+        while !pending.is_empty() {
+            let mut dropped = Vec::new();
+            self.apply_once(provider, shell, std::mem::take(&mut pending), &mut strikes, &mut dropped);
+            for conn in dropped {
+                pending.extend(shell.room.disconnected(conn, now_millis()));
+            }
+        }
+        strikes
+    }
+
+    fn apply_once(
+        &self,
+        provider: ProviderId,
+        shell: &mut RoomShell,
+        effects: Vec<Effect>,
+        strikes: &mut HashMap<ConnId, u32>,
+        dropped: &mut Vec<ConnId>,
+    ) {
         for effect in effects {
             match effect {
                 Effect::Send { to, mut message } => {
                     if let ServerMessage::CallStarted { ice_servers, .. } = &mut message {
                         ice_servers.clone_from(&self.ice_servers);
                     }
-                    send(shell, to, &message);
+                    if !send(shell, to, &message) {
+                        dropped.push(to);
+                    }
                 }
                 Effect::Close { conn } => {
                     if let Some(outbox) = shell.outboxes.remove(&conn) {
-                        let _ = outbox.try_send(Outbound::Close(close_code::NORMAL));
+                        if outbox.sender.try_send(Outbound::Close(close_code::NORMAL)).is_err() {
+                            outbox.kill.notify_one();
+                        }
                     }
                 }
                 Effect::Refused { conn, refusal } => {
@@ -154,7 +191,6 @@ impl Hub {
                 }
             }
         }
-        strikes
     }
 
     fn record_call(&self, provider: ProviderId, call: u64, started_at: Millis, ended_at: Millis, reason: EndReason) {
@@ -192,7 +228,14 @@ impl Connection {
     }
 
     pub fn close(&self, code: u16) {
-        let _ = self.outbox.try_send(Outbound::Close(code));
+        if self.outbox.try_send(Outbound::Close(code)).is_err() {
+            self.kill.notify_one();
+        }
+    }
+
+    /// Resolves when the hub ends this connection because it fell behind.
+    pub async fn killed(&self) {
+        self.kill.notified().await;
     }
 }
 
@@ -206,22 +249,27 @@ impl Drop for Connection {
     }
 }
 
-/// Queue a message; a connection whose outbox is full is too slow and is dropped.
-fn send(shell: &mut RoomShell, to: ConnId, message: &ServerMessage) {
+/// Queue a message. Returns false when the connection's queue was full: the
+/// connection is then too slow, is signalled to close, and must leave the room.
+fn send(shell: &mut RoomShell, to: ConnId, message: &ServerMessage) -> bool {
     let Some(outbox) = shell.outboxes.get(&to) else {
-        return;
+        return true;
     };
     let text = match serde_json::to_string(message) {
         Ok(text) => text,
         Err(error) => {
             tracing::error!(conn = to.0, %error, "cannot encode message");
-            return;
+            return true;
         }
     };
-    if outbox.try_send(Outbound::Text(text)).is_err() {
-        tracing::warn!(conn = to.0, "connection too slow, closing it");
-        shell.outboxes.remove(&to);
+    if outbox.sender.try_send(Outbound::Text(text)).is_ok() {
+        return true;
     }
+    tracing::warn!(conn = to.0, "connection too slow, closing it");
+    if let Some(outbox) = shell.outboxes.remove(&to) {
+        outbox.kill.notify_one();
+    }
+    false
 }
 
 fn fresh_token() -> RejoinToken {

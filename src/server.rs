@@ -1,11 +1,15 @@
 //! Start and stop one server process.
 
+mod limits;
+mod listener;
+
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use crate::config::{LogFormat, Settings};
 use crate::core::room::Limits;
@@ -14,6 +18,8 @@ use crate::backup::DataDirLock;
 use crate::hub::Hub;
 use crate::mail::{MailSettings, Mailer};
 use crate::store::Store;
+use limits::ConnectionLimits;
+use listener::{Acceptor, Phase};
 
 /// How long open connections get to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -52,6 +58,7 @@ impl Server {
 
         let limits = Limits {
             max_waiting: settings.max_waiting_patients,
+            max_waiting_per_client: settings.max_waiting_per_client,
             rejoin_grace_ms: settings.rejoin_grace_seconds * 1000,
         };
         let mail_settings = MailSettings { smtp_url: settings.smtp_url.clone(), from: settings.mail_from.clone() };
@@ -75,26 +82,27 @@ impl Server {
         spawn_upkeep(self.app.clone());
         let hub = self.app.hub.clone();
         let store = self.app.store.clone();
-        let service = router(self.app).into_make_service_with_connect_info::<SocketAddr>();
+        let settings = &self.app.settings;
+        let limits = ConnectionLimits::new(settings);
+        limits::check_open_file_limit(settings.max_connections);
+        let (phase_tx, phase) = watch::channel(Phase::Serving);
+        let acceptor = Acceptor {
+            listener: self.listener,
+            header_read_timeout: Duration::from_secs(settings.header_read_timeout_seconds),
+            limits: limits.clone(),
+            phase,
+            router: router(self.app),
+        };
 
-        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-        let graceful = async move {
-            shutdown.await;
-            tracing::info!("shutting down");
-            // WebSocket tasks never end by themselves: end them, so the graceful
-            // shutdown only waits for requests in flight.
-            hub.close_all();
-            let _ = stopping_tx.send(());
-        };
-        let serve = axum::serve(self.listener, service).with_graceful_shutdown(graceful);
-        let serve = async move { serve.await.context("server failed") };
-        let deadline = async move {
-            let _ = stopping_rx.await;
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        };
-        tokio::select! {
-            result = serve => result?,
-            () = deadline => tracing::warn!("shutdown deadline reached, closing remaining connections"),
+        acceptor.run(shutdown).await;
+        tracing::info!(open = limits.open(), "shutting down");
+        // WebSocket tasks never end by themselves: end them, so the shutdown
+        // only waits for requests in flight.
+        hub.close_all();
+        let _ = phase_tx.send(Phase::Draining);
+        if tokio::time::timeout(SHUTDOWN_GRACE, limits.all_closed()).await.is_err() {
+            tracing::warn!(open = limits.open(), "shutdown deadline reached, closing remaining connections");
+            let _ = phase_tx.send(Phase::Closing);
         }
         store.close().await;
         tracing::info!("stopped");

@@ -68,6 +68,8 @@ error-forbidden = Sie haben keinen Zugriff auf diese Seite.
 error-not-found = Diese Seite gibt es nicht. Bitte prüfen Sie den Link.
 error-cross-origin = Dieses Formular wurde von einer anderen Website gesendet und abgelehnt. Bitte öffnen Sie die Seite direkt und versuchen Sie es erneut.
 error-rate-limited = Zu viele Versuche. Bitte warten Sie eine Minute und versuchen Sie es dann erneut.
+error-bad-request = Die Anfrage konnte nicht gelesen werden. Bitte laden Sie die Seite neu und versuchen Sie es erneut.
+error-too-large = Die Anfrage ist zu groß. Bitte kürzen Sie Ihre Eingabe und versuchen Sie es erneut.
 error-internal = Bei uns ist etwas schiefgegangen. Bitte versuchen Sie es gleich noch einmal.
 error-back-home = Zurück zur Startseite
 
@@ -250,7 +252,16 @@ field-new-password = Neues Passwort
 unlocked-title = Konto entsperrt
 unlocked-text = Sie können sich wieder anmelden. Wenn die Fehlversuche nicht von Ihnen stammen, ändern Sie bitte Ihr Passwort.
 login-forgot = Passwort vergessen?
-login-wait = Zu viele Fehlversuche. Bitte warten Sie { $seconds } Sekunden und versuchen Sie es dann erneut.
+login-wait =
+    Zu viele Fehlversuche. Bitte warten Sie { $seconds ->
+        [one] eine Sekunde
+       *[other] { $seconds } Sekunden
+    } und versuchen Sie es dann erneut.
+login-wait-minutes =
+    Zu viele Fehlversuche. Bitte warten Sie { $minutes ->
+        [one] eine Minute
+       *[other] { $minutes } Minuten
+    } und versuchen Sie es dann erneut.
 password-common = Dieses Passwort steht auf einer Liste häufiger oder geleakter Passwörter. Bitte wählen Sie eine längere, eigene Passphrase, zum Beispiel aus mehreren Wörtern, die nichts miteinander zu tun haben.
 password-guessable = Dieses Passwort ist zu leicht zu erraten. Bitte verlängern Sie es, zum Beispiel mit mehreren Wörtern, die nichts miteinander zu tun haben.
 
@@ -485,3 +496,13 @@ mail-passkey-removed-body =
     von Ihrem visite-Konto wurde soeben ein Passkey entfernt.
 
     Wenn Sie das nicht waren, setzen Sie Ihr Passwort sofort zurück und wenden Sie sich an Ihre Administration.
+
+## signup attempts
+event-signup-attempt = Jemand hat versucht, sich mit dieser E-Mail-Adresse zu registrieren
+mail-signup-pending-subject = Ihre Registrierung bei visite
+mail-signup-pending-body =
+    Guten Tag,
+
+    jemand hat versucht, sich mit Ihrer E-Mail-Adresse zu registrieren, für die bereits eine Registrierung auf Bestätigung wartet. Wenn diese Registrierung von Ihnen stammt, öffnen Sie den Link aus der früheren E-Mail. Registrierungen, die nicht innerhalb von 24 Stunden bestätigt werden, werden gelöscht; danach können Sie sich erneut registrieren.
+
+    Wenn Sie sich nicht registriert haben, können Sie diese E-Mail ignorieren.

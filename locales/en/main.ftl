@@ -68,6 +68,8 @@ error-forbidden = You do not have access to this page.
 error-not-found = This page does not exist. Please check the link.
 error-cross-origin = This form was sent from another website and has been rejected. Please open the page directly and try again.
 error-rate-limited = Too many attempts. Please wait a minute and try again.
+error-bad-request = The request could not be read. Please reload the page and try again.
+error-too-large = The request is too large. Please shorten your input and try again.
 error-internal = Something went wrong on our side. Please try again in a moment.
 error-back-home = Back to the start page
 
@@ -250,7 +252,16 @@ field-new-password = New password
 unlocked-title = Account unlocked
 unlocked-text = You can log in again. If you did not cause the failed attempts, please change your password.
 login-forgot = Forgot your password?
-login-wait = Too many failed attempts. Please wait { $seconds } seconds and try again.
+login-wait =
+    Too many failed attempts. Please wait { $seconds ->
+        [one] one second
+       *[other] { $seconds } seconds
+    } and try again.
+login-wait-minutes =
+    Too many failed attempts. Please wait { $minutes ->
+        [one] one minute
+       *[other] { $minutes } minutes
+    } and try again.
 password-common = This password is on a list of common or leaked passwords. Please choose a longer passphrase of your own, for example several unrelated words.
 password-guessable = This password is too easy to guess. Please make it longer, for example with several unrelated words.
 
@@ -485,3 +496,13 @@ mail-passkey-removed-body =
     a passkey was just removed from your visite account.
 
     If this was not you, reset your password at once and contact your administrator.
+
+## signup attempts
+event-signup-attempt = Somebody tried to sign up with this email address
+mail-signup-pending-subject = Your visite registration
+mail-signup-pending-body =
+    Hello,
+
+    someone tried to register with your email address, for which a registration is already waiting for confirmation. If that registration is yours, open the link from the earlier email. Registrations that are not confirmed within 24 hours are deleted, and you can then register again.
+
+    If you did not register, you can ignore this email.

@@ -8,6 +8,10 @@ pub const FREE_FAILURES: u32 = 5;
 pub const LOCK_AFTER: u32 = 100;
 /// Longest wait between two attempts, in seconds.
 pub const MAX_DELAY_SECONDS: i64 = 15 * 60;
+/// A client network's count starts over after this long without a failure,
+/// so that typos of many users behind one address do not add up for ever.
+/// Account counts do not decay: they end only with a login, an unlock or a reset.
+pub const NETWORK_MEMORY_SECONDS: i64 = 60 * 60;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {

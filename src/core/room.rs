@@ -15,6 +15,10 @@ use super::protocol::{
 };
 use super::validate::DisplayName;
 
+/// An opaque key for the client network a patient connects from, such as a
+/// hash of the IP address; the room only compares keys.
+pub type ClientKey = u64;
+
 /// Identifier of one WebSocket connection, unique within the process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConnId(pub u64);
@@ -37,13 +41,16 @@ impl std::fmt::Debug for RejoinToken {
 pub struct Limits {
     /// Maximum number of patients waiting at once.
     pub max_waiting: usize,
+    /// Maximum number of patients waiting at once from one client network,
+    /// so that one address cannot fill a room.
+    pub max_waiting_per_client: usize,
     /// How long a disconnected waiting patient keeps their place.
     pub rejoin_grace_ms: Millis,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_waiting: 50, rejoin_grace_ms: 120_000 }
+        Self { max_waiting: 50, max_waiting_per_client: 5, rejoin_grace_ms: 120_000 }
     }
 }
 
@@ -100,6 +107,7 @@ enum Role {
 #[derive(Debug)]
 struct Patient {
     name: DisplayName,
+    client: ClientKey,
     token: RejoinToken,
     waiting_since: Millis,
     conn: Option<ConnId>,
@@ -120,6 +128,8 @@ struct Call {
 pub struct Room {
     limits: Limits,
     conns: HashMap<ConnId, Role>,
+    /// The client network of each patient connection.
+    clients: HashMap<ConnId, ClientKey>,
     /// Waiting patients and the patient in the call, ordered by check-in.
     patients: BTreeMap<PatientId, Patient>,
     call: Option<Call>,
@@ -132,6 +142,7 @@ impl Room {
         Self {
             limits,
             conns: HashMap::new(),
+            clients: HashMap::new(),
             patients: BTreeMap::new(),
             call: None,
             next_patient: 1,
@@ -153,8 +164,9 @@ impl Room {
         vec![Effect::Send { to: conn, message: self.queue_message() }]
     }
 
-    pub fn patient_connected(&mut self, conn: ConnId) -> Vec<Effect> {
+    pub fn patient_connected(&mut self, conn: ConnId, client: ClientKey) -> Vec<Effect> {
         self.conns.insert(conn, Role::Patient(None));
+        self.clients.insert(conn, client);
         Vec::new()
     }
 
@@ -219,6 +231,7 @@ impl Room {
     /// Handle a closed connection.
     pub fn disconnected(&mut self, conn: ConnId, now: Millis) -> Vec<Effect> {
         let mut out = Vec::new();
+        self.clients.remove(&conn);
         let Some(role) = self.conns.remove(&conn) else {
             return out;
         };
@@ -277,11 +290,17 @@ impl Room {
         if self.waiting_count() >= self.limits.max_waiting {
             return send_error(conn, ErrorCode::QueueFull, out);
         }
+        let client = self.clients.get(&conn).copied().unwrap_or_default();
+        let from_client = self.patients.values().filter(|patient| patient.client == client).count();
+        if from_client >= self.limits.max_waiting_per_client {
+            return send_error(conn, ErrorCode::RateLimited, out);
+        }
 
         let id = PatientId(self.next_patient);
         self.next_patient += 1;
         self.patients.insert(id, Patient {
             name,
+            client,
             token: token.clone(),
             waiting_since: now,
             conn: Some(conn),

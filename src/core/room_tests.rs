@@ -45,7 +45,7 @@ fn queue_ids(effects: &[Effect], conn: ConnId) -> Vec<u64> {
 fn room_with_alice() -> Room {
     let mut room = Room::new(Limits::default());
     room.provider_connected(PROVIDER);
-    room.patient_connected(ALICE);
+    room.patient_connected(ALICE, 0);
     room.handle(ALICE, ClientMessage::CheckIn { name: "Alice".into() }, 1_000, token("tok-a"));
     room
 }
@@ -54,8 +54,8 @@ fn room_with_alice() -> Room {
 fn check_in_shows_in_queue_only_for_provider() {
     let mut room = Room::new(Limits::default());
     room.provider_connected(PROVIDER);
-    room.patient_connected(ALICE);
-    room.patient_connected(BOB);
+    room.patient_connected(ALICE, 0);
+    room.patient_connected(BOB, 0);
     room.handle(ALICE, ClientMessage::CheckIn { name: "Alice".into() }, 1_000, token("tok-a"));
 
     let effects = room.handle(BOB, ClientMessage::CheckIn { name: "Bob".into() }, 2_000, token("tok-b"));
@@ -72,7 +72,7 @@ fn check_in_shows_in_queue_only_for_provider() {
 fn invalid_name_is_rejected() {
     let mut room = Room::new(Limits::default());
     room.provider_connected(PROVIDER);
-    room.patient_connected(ALICE);
+    room.patient_connected(ALICE, 0);
 
     let effects = room.handle(ALICE, ClientMessage::CheckIn { name: "\u{202E}x".into() }, 0, token("t"));
 
@@ -82,10 +82,26 @@ fn invalid_name_is_rejected() {
 }
 
 #[test]
+fn one_network_cannot_fill_the_room() {
+    let mut room = Room::new(Limits { max_waiting_per_client: 2, ..Limits::default() });
+    for n in 0..3u64 {
+        room.patient_connected(ConnId(20 + n), 7);
+    }
+    room.patient_connected(ConnId(30), 8);
+    room.handle(ConnId(20), ClientMessage::CheckIn { name: "Ada".into() }, 0, token("a"));
+    room.handle(ConnId(21), ClientMessage::CheckIn { name: "Grace".into() }, 0, token("b"));
+
+    let effects = room.handle(ConnId(22), ClientMessage::CheckIn { name: "Linus".into() }, 0, token("c"));
+    assert_eq!(sends_to(&effects, ConnId(22)), vec![&ServerMessage::Error { code: ErrorCode::RateLimited }]);
+    let effects = room.handle(ConnId(30), ClientMessage::CheckIn { name: "Margaret".into() }, 0, token("d"));
+    assert!(matches!(sends_to(&effects, ConnId(30))[0], ServerMessage::CheckedIn { .. }), "another network was refused");
+}
+
+#[test]
 fn queue_cap_rejects_check_in() {
     let mut room = Room::new(Limits { max_waiting: 1, ..Limits::default() });
-    room.patient_connected(ALICE);
-    room.patient_connected(BOB);
+    room.patient_connected(ALICE, 1);
+    room.patient_connected(BOB, 2);
     room.handle(ALICE, ClientMessage::CheckIn { name: "Alice".into() }, 0, token("a"));
 
     let effects = room.handle(BOB, ClientMessage::CheckIn { name: "Bob".into() }, 0, token("b"));
@@ -174,7 +190,7 @@ fn removed_patient_cannot_resume() {
     let effects = room.handle(PROVIDER, ClientMessage::Remove { patient: PatientId(1) }, 2_000, no_token);
     assert!(sends_to(&effects, ALICE).contains(&&ServerMessage::CallEnded { reason: EndReason::Removed }));
 
-    room.patient_connected(BOB);
+    room.patient_connected(BOB, 0);
     let effects = room.handle(BOB, ClientMessage::Resume { token: "tok-a".into() }, 3_000, no_token);
     assert_eq!(sends_to(&effects, BOB), vec![&ServerMessage::Error { code: ErrorCode::ResumeFailed }]);
 }
@@ -182,13 +198,13 @@ fn removed_patient_cannot_resume() {
 #[test]
 fn reload_within_grace_keeps_place() {
     let mut room = room_with_alice();
-    room.patient_connected(BOB);
+    room.patient_connected(BOB, 0);
     room.handle(BOB, ClientMessage::CheckIn { name: "Bob".into() }, 2_000, token("tok-b"));
 
     room.disconnected(ALICE, 3_000);
     room.tick(60_000);
     let reloaded = ConnId(12);
-    room.patient_connected(reloaded);
+    room.patient_connected(reloaded, 0);
     let effects = room.handle(reloaded, ClientMessage::Resume { token: "tok-a".into() }, 60_000, no_token);
 
     assert_eq!(sends_to(&effects, reloaded), vec![&ServerMessage::Status { state: PatientStatus::Waiting }]);
@@ -204,7 +220,7 @@ fn reload_after_grace_loses_place() {
     assert_eq!(queue_ids(&effects, PROVIDER), Vec::<u64>::new());
 
     let reloaded = ConnId(12);
-    room.patient_connected(reloaded);
+    room.patient_connected(reloaded, 0);
     let effects = room.handle(reloaded, ClientMessage::Resume { token: "tok-a".into() }, 200_000, no_token);
     assert_eq!(sends_to(&effects, reloaded), vec![&ServerMessage::Error { code: ErrorCode::ResumeFailed }]);
 }
@@ -221,7 +237,7 @@ fn disconnected_patient_cannot_be_admitted() {
 #[test]
 fn provider_login_admits_nobody() {
     let mut room = Room::new(Limits::default());
-    room.patient_connected(ALICE);
+    room.patient_connected(ALICE, 0);
     room.handle(ALICE, ClientMessage::CheckIn { name: "Alice".into() }, 1_000, token("a"));
 
     let effects = room.provider_connected(PROVIDER);
@@ -295,7 +311,7 @@ proptest! {
 
     #[test]
     fn signaling_reaches_only_admitted_patients(events in prop::collection::vec(event(), 1..80)) {
-        let mut room = Room::new(Limits { max_waiting: 3, rejoin_grace_ms: 50_000 });
+        let mut room = Room::new(Limits { max_waiting: 3, max_waiting_per_client: 2, rejoin_grace_ms: 50_000 });
         let mut now = 0u64;
         // Patient connections that received CallStarted and not yet CallEnded.
         let mut in_call: HashSet<ConnId> = HashSet::new();
@@ -322,7 +338,7 @@ proptest! {
                         effects.extend(room.provider_connected(fresh));
                     } else {
                         patients.insert(fresh);
-                        effects.extend(room.patient_connected(fresh));
+                        effects.extend(room.patient_connected(fresh, 0));
                     }
                     effects
                 }

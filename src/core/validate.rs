@@ -4,6 +4,8 @@ use std::fmt;
 
 /// Maximum length of a display name in Unicode scalar values, after trimming.
 pub const NAME_MAX_CHARS: usize = 64;
+/// Combining marks allowed in a row; more stack up and draw over other lines.
+pub const MAX_MARKS_IN_A_ROW: usize = 3;
 pub const SLUG_MIN_CHARS: usize = 3;
 pub const SLUG_MAX_CHARS: usize = 40;
 
@@ -56,6 +58,9 @@ impl DisplayName {
         if !name.chars().all(is_name_char) {
             return Err(NameError::NotALetter);
         }
+        if longest_mark_run(&name) > MAX_MARKS_IN_A_ROW {
+            return Err(NameError::ForbiddenCharacter);
+        }
         if !name.chars().any(char::is_alphabetic) {
             return Err(NameError::NotALetter);
         }
@@ -79,19 +84,35 @@ impl fmt::Display for DisplayName {
     }
 }
 
-fn is_forbidden(c: char) -> bool {
+/// Whether a character is a control, bidirectional, invisible or filler
+/// character that has no place in text a person types for others to read.
+pub fn is_forbidden(c: char) -> bool {
     c.is_control() && c != ' '
         || matches!(c,
             // Bidirectional embeddings, overrides, isolates and marks.
             '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
             // Zero-width and invisible formatting characters.
             | '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}'
+            // Characters that draw nothing: the combining grapheme joiner,
+            // Hangul and Khmer fillers, variation selectors.
+            | '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}' | '\u{180B}'..='\u{180F}'
+            | '\u{3164}' | '\u{FFA0}' | '\u{FE00}'..='\u{FE0F}'
             // Line and paragraph separators, private use, specials.
             | '\u{2028}' | '\u{2029}' | '\u{E000}'..='\u{F8FF}' | '\u{FFF0}'..='\u{FFFF}')
 }
 
 fn is_name_char(c: char) -> bool {
     c.is_alphabetic() || is_combining_mark(c) || matches!(c, ' ' | '-' | '\'' | '’' | '.' | ',')
+}
+
+fn longest_mark_run(name: &str) -> usize {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in name.chars() {
+        run = if is_combining_mark(c) { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    longest
 }
 
 /// Combining marks that some scripts need and `char::is_alphabetic` does not cover.
@@ -186,6 +207,16 @@ mod tests {
             "A\u{200B}da", "Ada\u{FEFF}", "Ada\u{200F}", "\u{1b}[31mAda"] {
             assert_eq!(DisplayName::parse(name), Err(NameError::ForbiddenCharacter), "{name:?}");
         }
+    }
+
+    #[test]
+    fn name_rejects_invisible_fillers_and_mark_stacks() {
+        for name in ["\u{3164}", "\u{115F}\u{1160}", "A\u{034F}da", "Ada\u{FE0F}", "\u{FFA0}\u{FFA0}"] {
+            assert!(DisplayName::parse(name).is_err(), "{name:?} was accepted");
+        }
+        let stacked = format!("A{}", "\u{0301}".repeat(63));
+        assert_eq!(DisplayName::parse(&stacked), Err(NameError::ForbiddenCharacter));
+        assert!(DisplayName::parse("Ngu\u{0323}\u{0302}n").is_ok(), "two marks in a row are normal in Vietnamese");
     }
 
     #[test]

@@ -22,6 +22,10 @@ pub enum AppError {
     CrossOrigin,
     #[error("too many requests")]
     RateLimited,
+    #[error("unreadable request")]
+    BadRequest,
+    #[error("request too large")]
+    TooLarge,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -40,7 +44,6 @@ struct ErrorPage {
 struct ErrorTemplate {
     tr: Tr,
     title: String,
-    path: String,
     signed_in: bool,
     message: String,
 }
@@ -53,6 +56,8 @@ impl AppError {
             AppError::NotFound => (StatusCode::NOT_FOUND, "error-not-found"),
             AppError::CrossOrigin => (StatusCode::FORBIDDEN, "error-cross-origin"),
             AppError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "error-rate-limited"),
+            AppError::BadRequest => (StatusCode::BAD_REQUEST, "error-bad-request"),
+            AppError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error-too-large"),
             AppError::Database(_) | AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
         };
         ErrorPage { status, key }
@@ -73,11 +78,10 @@ impl IntoResponse for AppError {
     }
 }
 
-fn render_page(page: ErrorPage, tr: Tr, path: &str) -> Response {
+fn render_page(page: ErrorPage, tr: Tr) -> Response {
     let template = ErrorTemplate {
         title: tr.t("error-title"),
         message: tr.t(page.key),
-        path: path.to_owned(),
         signed_in: false,
         tr,
     };
@@ -93,7 +97,6 @@ pub async fn localize(request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
     let locale = Locale::from_parts(&parts);
     let is_page = parts.method == axum::http::Method::GET && !is_socket_path(parts.uri.path());
-    let path = parts.uri.path().to_owned();
 
     let response = next.run(Request::from_parts(parts, body)).await;
     let Some(page) = response.extensions().get::<ErrorPage>().copied() else {
@@ -102,7 +105,7 @@ pub async fn localize(request: Request, next: Next) -> Response {
     if page.status == StatusCode::UNAUTHORIZED && is_page {
         return Redirect::to("/login").into_response();
     }
-    render_page(page, locale.tr(), &path)
+    render_page(page, locale.tr())
 }
 
 fn is_socket_path(path: &str) -> bool {

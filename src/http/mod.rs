@@ -2,13 +2,16 @@
 
 mod account;
 mod assets;
+mod client;
 mod error;
+mod extract;
 mod locale;
 mod pages;
 mod security;
 mod session;
 mod ws;
 
+pub use client::{ClientIp, IpNetwork, client_key};
 pub use pages::rfc3339;
 
 use std::net::{IpAddr, SocketAddr};
@@ -138,6 +141,12 @@ pub fn spawn_upkeep(app: App) {
                 Ok(0) => {}
                 Ok(deleted) => tracing::info!(deleted, "old security events deleted"),
                 Err(error) => tracing::error!(%error, "cannot delete old security events"),
+            }
+            let now = crate::store::unix_now();
+            match app.store.delete_unverified(now - account::VERIFY_LINK_SECONDS, now).await {
+                Ok(0) => {}
+                Ok(deleted) => tracing::info!(deleted, "unconfirmed accounts deleted"),
+                Err(error) => tracing::error!(%error, "cannot delete unconfirmed accounts"),
             }
             daily_backup(&app).await;
         }

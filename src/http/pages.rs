@@ -2,7 +2,7 @@
 //! the provider's dashboard.
 
 use askama::Template;
-use axum::Form;
+use crate::http::extract::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -33,13 +33,12 @@ pub fn render(status: StatusCode, template: &impl Template) -> Response {
 struct HomePage {
     tr: Tr,
     title: String,
-    path: String,
     signed_in: bool,
 }
 
 pub async fn home(locale: Locale, MaybeProvider(provider): MaybeProvider) -> Response {
     let tr = locale.tr();
-    render(StatusCode::OK, &HomePage { title: tr.t("home-title"), path: "/".into(), signed_in: provider.is_some(), tr })
+    render(StatusCode::OK, &HomePage { title: tr.t("home-title"), signed_in: provider.is_some(), tr })
 }
 
 /// A page with a heading, a few paragraphs and an optional link, for
@@ -49,7 +48,6 @@ pub async fn home(locale: Locale, MaybeProvider(provider): MaybeProvider) -> Res
 pub struct NoticePage {
     tr: Tr,
     title: String,
-    path: String,
     signed_in: bool,
     paragraphs: Vec<String>,
     link: Option<(String, String)>,
@@ -60,7 +58,6 @@ impl NoticePage {
     pub fn new(tr: Tr, title_key: &str, paragraph_keys: &[&str], link: Option<(&str, &str)>) -> Self {
         Self {
             title: tr.t(title_key),
-            path: "/".into(),
             signed_in: false,
             paragraphs: paragraph_keys.iter().map(|key| tr.t(key)).collect(),
             link: link.map(|(href, key)| (href.to_owned(), tr.t(key))),
@@ -74,24 +71,23 @@ impl NoticePage {
 struct LegalPage {
     tr: Tr,
     title: String,
-    path: String,
     signed_in: bool,
     paragraphs: Vec<String>,
 }
 
 /// Render a legal text whose paragraphs are the keys `<prefix>-1`, `<prefix>-2`, …
-fn legal(tr: Tr, prefix: &str, path: &str, signed_in: bool) -> Response {
+fn legal(tr: Tr, prefix: &str, signed_in: bool) -> Response {
     let paragraphs = crate::i18n::numbered(tr, prefix);
-    let page = LegalPage { title: tr.t(&format!("{prefix}-title")), path: path.into(), signed_in, paragraphs, tr };
+    let page = LegalPage { title: tr.t(&format!("{prefix}-title")), signed_in, paragraphs, tr };
     render(StatusCode::OK, &page)
 }
 
 pub async fn terms(locale: Locale, MaybeProvider(provider): MaybeProvider) -> Response {
-    legal(locale.tr(), "terms", "/terms", provider.is_some())
+    legal(locale.tr(), "terms", provider.is_some())
 }
 
 pub async fn privacy(locale: Locale, MaybeProvider(provider): MaybeProvider) -> Response {
-    legal(locale.tr(), "privacy", "/privacy", provider.is_some())
+    legal(locale.tr(), "privacy", provider.is_some())
 }
 
 #[derive(Template)]
@@ -99,7 +95,6 @@ pub async fn privacy(locale: Locale, MaybeProvider(provider): MaybeProvider) -> 
 struct RoomPage {
     tr: Tr,
     title: String,
-    path: String,
     signed_in: bool,
     slug: String,
     provider_name: String,
@@ -120,7 +115,6 @@ pub async fn room(State(app): State<App>, locale: Locale, Path(slug): Path<Strin
 
     let page = RoomPage {
         title: tr.t1("room-title", "practice", provider.practice_name.clone()),
-        path: format!("/r/{}", provider.slug),
         signed_in: false,
         slug: provider.slug,
         provider_name: provider.name,
@@ -155,7 +149,6 @@ impl From<&CallRecord> for CallView {
 struct DashboardPage {
     tr: Tr,
     title: String,
-    path: String,
     signed_in: bool,
     provider_name: String,
     practice_name: String,
@@ -183,7 +176,6 @@ async fn dashboard_page(
     let calls = app.store.recent_calls(provider.id, RECENT_CALLS).await?;
     Ok(DashboardPage {
         title: tr.t("dashboard-title"),
-        path: "/dashboard".into(),
         signed_in: true,
         room_url: format!("{}/r/{}", app.link_origin, provider.slug),
         provider_name: provider.name,
@@ -249,7 +241,7 @@ fn check_room_settings(form: &RoomSettingsForm) -> Result<(Slug, String), &'stat
     if message.chars().count() > WAITING_MESSAGE_MAX_CHARS {
         return Err("waiting-message-too-long");
     }
-    if message.chars().any(|c| c.is_control() && c != '\n') {
+    if message.chars().any(|c| c != '\n' && crate::core::validate::is_forbidden(c)) {
         return Err("waiting-message-invalid");
     }
     Ok((slug, message))

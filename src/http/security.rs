@@ -39,8 +39,9 @@ pub async fn headers(request: Request, next: Next) -> Response {
 /// Reject form posts from other origins (cross-site request forgery).
 ///
 /// A browser marks every request with `Sec-Fetch-Site` or `Origin`; a request
-/// passes when `Origin` is one of ours, or when `Sec-Fetch-Site` says the
-/// request came from this origin or from the user typing the address.
+/// passes when `Origin` is one of ours, or, without an `Origin`, when
+/// `Sec-Fetch-Site` says the request came from this origin or from the user
+/// typing the address.
 /// Requests that carry neither header come from non-browser clients, which
 /// cannot ride on a victim's cookies.
 pub async fn reject_cross_origin(State(app): State<App>, request: Request, next: Next) -> Response {
@@ -51,11 +52,13 @@ pub async fn reject_cross_origin(State(app): State<App>, request: Request, next:
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
 
+    // An Origin header decides on its own; Sec-Fetch-Site only counts when
+    // the browser sent no Origin.
     let allowed = match (origin, fetch_site) {
-        (Some(origin), _) if app.allowed_origins.iter().any(|allowed| allowed == origin) => true,
-        (_, Some("same-origin" | "none")) => true,
+        (Some(origin), _) => app.allowed_origins.iter().any(|allowed| allowed == origin),
+        (None, Some("same-origin" | "none")) => true,
         (None, None) => true,
-        _ => false,
+        (None, Some(_)) => false,
     };
     if allowed {
         next.run(request).await

@@ -2,17 +2,17 @@
 //! room's provider. Each connection runs a reader loop that decodes messages
 //! and hands them to the hub, and a writer task that drains its outbox.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 
-use super::App;
+use super::{App, ClientIp};
 use super::error::AppError;
 use super::security::origin_allowed;
 use super::session::CurrentProvider;
@@ -35,7 +35,7 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 pub async fn patient_socket(
     State(app): State<App>,
     Path(slug): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientIp,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
@@ -44,13 +44,13 @@ pub async fn patient_socket(
         return Err(AppError::CrossOrigin);
     }
     let provider = room_provider(&app, &slug).await?;
-    Ok(upgrade_socket(app, upgrade, provider.id, Role::Patient, peer.ip()))
+    Ok(upgrade_socket(app, upgrade, provider.id, Role::Patient, client.key()))
 }
 
 pub async fn provider_socket(
     State(app): State<App>,
     Path(slug): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientIp,
     headers: HeaderMap,
     signed_in: Result<CurrentProvider, AppError>,
     upgrade: WebSocketUpgrade,
@@ -65,7 +65,7 @@ pub async fn provider_socket(
         tracing::warn!(provider = provider.id.0, room = room.id.0, "provider socket rejected: not the room's provider");
         return Err(AppError::Forbidden);
     }
-    Ok(upgrade_socket(app, upgrade, provider.id, Role::Provider, peer.ip()))
+    Ok(upgrade_socket(app, upgrade, provider.id, Role::Provider, client.key()))
 }
 
 async fn room_provider(app: &App, slug: &str) -> Result<Provider, AppError> {
@@ -86,7 +86,7 @@ fn upgrade_socket(app: App, upgrade: WebSocketUpgrade, room: ProviderId, role: R
 }
 
 async fn run(app: App, socket: WebSocket, room: ProviderId, role: Role, ip: IpAddr) {
-    let (connection, outbox) = app.hub.connect(room, role);
+    let (connection, outbox) = app.hub.connect(room, role, client_key(ip));
     let (sink, mut stream) = socket.split();
     let mut writer = tokio::spawn(write_loop(sink, outbox));
     let mut strikes = 0u32;
@@ -99,6 +99,7 @@ async fn run(app: App, socket: WebSocket, room: ProviderId, role: Role, ip: IpAd
                 writer_done = true;
                 break;
             }
+            () = connection.killed() => break,
         };
         let message = match frame {
             Err(_) => {
@@ -108,7 +109,7 @@ async fn run(app: App, socket: WebSocket, room: ProviderId, role: Role, ip: IpAd
             Ok(None) => break,
             Ok(Some(Err(error))) => {
                 tracing::info!(conn = connection.id().0, %error, "connection failed");
-                connection.close(close_code::MESSAGE_TOO_BIG);
+                connection.close(close_code_for(&error));
                 break;
             }
             Ok(Some(Ok(message))) => message,
@@ -134,6 +135,28 @@ async fn run(app: App, socket: WebSocket, room: ProviderId, role: Role, ip: IpAd
     drop(connection);
     if !writer_done {
         let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
+    }
+}
+
+/// A key for the client's network that the room can compare, derived from
+/// the address in memory only.
+fn client_key(ip: IpAddr) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    ip.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The close code for a broken frame. axum wraps tungstenite's error, so the
+/// kind is read from its message (tungstenite 0.28 wording).
+fn close_code_for(error: &axum::Error) -> u16 {
+    let text = error.to_string();
+    if text.contains("Space limit exceeded") || text.contains("too long") || text.contains("too big") {
+        close_code::MESSAGE_TOO_BIG
+    } else if text.contains("UTF-8") || text.contains("utf-8") {
+        close_code::INVALID_DATA
+    } else {
+        close_code::PROTOCOL_ERROR
     }
 }
 

@@ -3,7 +3,8 @@
 use anyhow::{Context, bail};
 use lettre::Message;
 use lettre::message::Mailbox;
-use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
+use lettre::message::Body;
 
 use super::Email;
 
@@ -36,7 +37,7 @@ fn parse_mailbox(input: &str) -> anyhow::Result<Mailbox> {
 /// From, To, Subject, Date, Message-ID, a UTF-8 plain-text Content-Type and
 /// `Auto-Submitted: auto-generated` (RFC 3834), which marks the mail as
 /// automatic so that out-of-office responders do not reply to it.
-pub(super) fn build(from: &Mailbox, email: &Email) -> anyhow::Result<Message> {
+pub(super) fn build(from: &Mailbox, email: &Email, eight_bit: bool) -> anyhow::Result<Message> {
     let to = parse_to(&email.to)?;
     if email.subject.chars().any(char::is_control) {
         bail!("invalid mail subject: it must be one line without control characters");
@@ -46,6 +47,12 @@ pub(super) fn build(from: &Mailbox, email: &Email) -> anyhow::Result<Message> {
         HeaderName::new_from_ascii_str("Auto-Submitted"),
         "auto-generated".to_owned(),
     );
+    let body = if eight_bit {
+        // 8bit allows lines up to 998 bytes; longer ones fall back to lettre's choice.
+        Body::new_with_encoding(email.text.clone(), ContentTransferEncoding::EightBit).unwrap_or_else(Body::new)
+    } else {
+        Body::new(email.text.clone())
+    };
     Message::builder()
         .from(from.clone())
         .to(to)
@@ -54,7 +61,7 @@ pub(super) fn build(from: &Mailbox, email: &Email) -> anyhow::Result<Message> {
         .message_id(Some(message_id(from)))
         .header(ContentType::TEXT_PLAIN)
         .raw_header(auto_submitted)
-        .body(email.text.clone())
+        .body(body)
         .context("building the mail message failed")
 }
 

@@ -105,7 +105,10 @@ impl Mailer {
     /// Builds the message and sends it, or writes it to the outbox. Errors
     /// name the step that failed but never the recipient or the content.
     pub async fn send(&self, email: Email) -> anyhow::Result<()> {
-        let message = message::build(&self.inner.from, &email)?;
+        // Outbox files are read by people in text editors: plain 8-bit text
+        // keeps links intact there, where quoted-printable would break them.
+        let readable = matches!(self.inner.transport, Transport::Outbox(_));
+        let message = message::build(&self.inner.from, &email, readable)?;
         match &self.inner.transport {
             Transport::Outbox(outbox) => outbox.write(message).await,
             Transport::Smtp(sender) => sender.send(message).await,

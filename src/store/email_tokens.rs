@@ -84,6 +84,15 @@ impl Store {
         }))
     }
 
+    /// When the newest token of this purpose was made for the provider, if any.
+    pub async fn newest_email_token_at(&self, provider: ProviderId, purpose: TokenPurpose) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar("SELECT MAX(created_at) FROM email_tokens WHERE provider_id = $1 AND purpose = $2")
+            .bind(provider)
+            .bind(purpose.as_str())
+            .fetch_one(&self.pool)
+            .await
+    }
+
     /// Return the provider of a live token without using it up.
     pub async fn peek_email_token(&self, token_hash: &[u8], purpose: TokenPurpose, now: i64) -> sqlx::Result<Option<ProviderId>> {
         sqlx::query_scalar("SELECT provider_id FROM email_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3")

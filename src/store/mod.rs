@@ -55,6 +55,8 @@ impl Store {
             .await
             .with_context(|| format!("cannot open database {}", path.display()))?;
 
+        restrict_permissions(data_dir, &path)?;
+
         sqlx::migrate!("./migrations/sqlite")
             .run(&pool)
             .await
@@ -77,6 +79,28 @@ impl Store {
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
         Ok(())
     }
+}
+
+/// Make the data folder and the database readable by the server's user only:
+/// they hold password hashes, authenticator secrets and email addresses.
+#[cfg(unix)]
+fn restrict_permissions(data_dir: &Path, database: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("cannot restrict permissions of {}", data_dir.display()))?;
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", database.display()));
+        if file.exists() {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("cannot restrict permissions of {}", file.display()))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_data_dir: &Path, _database: &Path) -> anyhow::Result<()> {
+    Ok(())
 }
 
 /// The schema versions this build knows, from its migrations folder.

@@ -72,7 +72,47 @@ macro_rules! select_provider {
 }
 
 impl Store {
+    /// Whether a room link is free: no provider has it and no live reservation holds it.
+    pub async fn slug_available(&self, slug: &str, now: i64) -> sqlx::Result<bool> {
+        let taken: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM providers WHERE slug = $1)
+                  + (SELECT COUNT(*) FROM slug_reservations WHERE slug = $1 AND expires_at > $2)",
+        )
+        .bind(slug)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(taken == 0)
+    }
+
+    /// Hold a room link until `expires_at` without an account.
+    pub async fn reserve_slug(&self, slug: &str, expires_at: i64) -> sqlx::Result<()> {
+        sqlx::query(
+            "INSERT INTO slug_reservations (slug, expires_at) VALUES ($1, $2)
+             ON CONFLICT (slug) DO UPDATE SET expires_at = MAX(slug_reservations.expires_at, $2)",
+        )
+        .bind(slug)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Delete accounts whose email address was not confirmed before `created_before`,
+    /// and expired room-link reservations. Returns how many accounts went.
+    pub async fn delete_unverified(&self, created_before: i64, now: i64) -> sqlx::Result<u64> {
+        sqlx::query("DELETE FROM slug_reservations WHERE expires_at <= $1").bind(now).execute(&self.pool).await?;
+        let result = sqlx::query("DELETE FROM providers WHERE email_verified_at IS NULL AND created_at < $1")
+            .bind(created_before)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected())
+    }
+
     pub async fn create_provider(&self, new: NewProvider<'_>) -> Result<ProviderId, WriteError> {
+        if !self.slug_available(new.slug, unix_now()).await? {
+            return Err(WriteError::Taken(UniqueViolation::Slug));
+        }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO providers (email, name, practice_name, slug, password_hash, locale, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -144,6 +184,14 @@ impl Store {
 
     /// Change the room link and the waiting-room message.
     pub async fn update_room(&self, id: ProviderId, slug: &str, waiting_message: &str) -> Result<(), WriteError> {
+        let reserved: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM slug_reservations WHERE slug = $1 AND expires_at > $2")
+            .bind(slug)
+            .bind(unix_now())
+            .fetch_one(&self.pool)
+            .await?;
+        if reserved > 0 {
+            return Err(WriteError::Taken(UniqueViolation::Slug));
+        }
         sqlx::query("UPDATE providers SET slug = $1, waiting_message = $2 WHERE id = $3")
             .bind(slug)
             .bind(waiting_message)

@@ -26,6 +26,8 @@ pub enum SecurityEvent {
     RecoveryCodesRenewed,
     PasskeyAdded,
     PasskeyRemoved,
+    /// Somebody tried to sign up with this account's email address.
+    SignupAttempt,
 }
 
 impl SecurityEvent {
@@ -48,6 +50,7 @@ impl SecurityEvent {
             SecurityEvent::RecoveryCodesRenewed => "recovery_codes_renewed",
             SecurityEvent::PasskeyAdded => "passkey_added",
             SecurityEvent::PasskeyRemoved => "passkey_removed",
+            SecurityEvent::SignupAttempt => "signup_attempt",
         }
     }
 }
@@ -87,6 +90,15 @@ impl Store {
         .await
     }
 
+    /// When the newest event of this kind happened, if ever.
+    pub async fn last_security_event_at(&self, provider: ProviderId, event: SecurityEvent) -> sqlx::Result<Option<i64>> {
+        sqlx::query_scalar("SELECT MAX(at) FROM security_events WHERE provider_id = $1 AND kind = $2")
+            .bind(provider)
+            .bind(event.as_str())
+            .fetch_one(&self.pool)
+            .await
+    }
+
     /// Delete security events older than the retention period; returns how many.
     pub async fn prune_security_events(&self, now: i64) -> sqlx::Result<u64> {
         let result = sqlx::query("DELETE FROM security_events WHERE at < $1")
@@ -109,6 +121,15 @@ impl Store {
         .await?
         .rows_affected();
         Ok(inserted == 0)
+    }
+
+    pub async fn is_known_device(&self, provider: ProviderId, device_hash: &[u8]) -> sqlx::Result<bool> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM known_devices WHERE provider_id = $1 AND device_hash = $2")
+            .bind(provider)
+            .bind(device_hash)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(count > 0)
     }
 
     pub async fn has_known_devices(&self, provider: ProviderId) -> sqlx::Result<bool> {

@@ -12,15 +12,21 @@ impl Store {
         Ok(row.map(|(failures, at)| (u32::try_from(failures).unwrap_or(u32::MAX), at)).unwrap_or((0, 0)))
     }
 
-    /// Count one more failure; returns the new count.
+    /// Count one more failure; returns the new count. Counts of client
+    /// networks (`net:` subjects) start over after an hour without failures.
     pub async fn record_login_failure(&self, subject: &str, now: i64) -> sqlx::Result<u32> {
+        let decays = subject.starts_with("net:");
         let failures: i64 = sqlx::query_scalar(
             "INSERT INTO login_failures (subject, failures, last_failure_at) VALUES ($1, 1, $2)
-             ON CONFLICT (subject) DO UPDATE SET failures = login_failures.failures + 1, last_failure_at = $2
+             ON CONFLICT (subject) DO UPDATE SET
+                 failures = CASE WHEN $3 AND login_failures.last_failure_at < $4 THEN 1 ELSE login_failures.failures + 1 END,
+                 last_failure_at = $2
              RETURNING failures",
         )
         .bind(subject)
         .bind(now)
+        .bind(decays)
+        .bind(now - crate::accounts::throttle::NETWORK_MEMORY_SECONDS)
         .fetch_one(&self.pool)
         .await?;
         Ok(u32::try_from(failures).unwrap_or(u32::MAX))

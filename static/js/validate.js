@@ -13,7 +13,8 @@ export const NAME_MAX_CHARS = 64;
 const FORBIDDEN_CHARACTER = new RegExp(
   '[\\p{Cc}\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069' +
     '\\u00AD\\u180E\\u200B-\\u200D\\u2060-\\u2064\\uFEFF' +
-    '\\u2028\\u2029\\uE000-\\uF8FF\\uFFF0-\\uFFFF]',
+    '\\u2028\\u2029\\uE000-\\uF8FF\\uFFF0-\\uFFFF' +
+    '\\u034F\\u115F\\u1160\\u17B4\\u17B5\\u180B-\\u180F\\u3164\\uFFA0\\uFE00-\\uFE0F]',
   'u',
 );
 
@@ -26,6 +27,9 @@ const COMBINING_MARKS =
 const NAME_CHARACTERS = new RegExp(`^[\\p{Alphabetic}${COMBINING_MARKS} \\-'’.,]+$`, 'u');
 
 const LETTER = /\p{Alphabetic}/u;
+
+/** More than three combining marks in a row, which would draw over other lines. */
+const MARK_STACK = new RegExp(`[${COMBINING_MARKS}]{4,}`, 'u');
 
 const WHITESPACE = /\p{White_Space}+/u;
 
@@ -54,6 +58,9 @@ export function parseDisplayName(input) {
   }
   if (!NAME_CHARACTERS.test(name) || !LETTER.test(name)) {
     return { ok: false, error: 'not-a-letter' };
+  }
+  if (MARK_STACK.test(name)) {
+    return { ok: false, error: 'forbidden-character' };
   }
   return { ok: true, name };
 }

@@ -88,7 +88,9 @@ async fn signup_with_taken_email_reads_the_same() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.text().await.unwrap(), fresh, "a taken email changes the page");
 
-    let to_owner: Vec<_> = app.mails().into_iter().filter(|m| m.to.contains("praxis-muster@praxis.example")).collect();
+    // The provider's verification and enrolment notice, the fresh address's
+    // verification, then the notice about the taken address.
+    let to_owner: Vec<_> = app.wait_for_mails(4).await.into_iter().filter(|m| m.to.contains("praxis-muster@praxis.example")).collect();
     assert!(to_owner.last().unwrap().body.contains("already have an account"), "the owner was not told");
     assert_eq!(app.client().get("/r/third-room").await.status(), StatusCode::NOT_FOUND);
 }
@@ -154,10 +156,17 @@ async fn unverified_login_fails_generically_and_resends_link() {
     app.client().signup(&signup).await;
     let first = app.mail_link(&signup.email, "/verify-email").await;
 
+    // Within ten minutes of the last link, a login sends no new one.
     let response = app.client().login(&signup.email, &signup.password).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert!(response.text().await.unwrap().contains("Email address or password is wrong."));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.mails().len(), 1, "a login sent another link right away");
 
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.data_dir.path().join("visite.db").display())).await.unwrap();
+    sqlx::query("UPDATE email_tokens SET created_at = created_at - 601").execute(&pool).await.unwrap();
+    app.client().login(&signup.email, &signup.password).await;
+    app.wait_for_mails(2).await;
     let second = app.mail_link(&signup.email, "/verify-email").await;
     assert_ne!(first, second, "no new link was sent");
     let (status, _) = app.client().follow_link(&first).await;
@@ -328,7 +337,7 @@ async fn new_device_login_alerts_owner() {
     let mut stranger = app.client();
     stranger.totp_secret = provider.totp_secret.clone();
     stranger.login_with_code("praxis-muster@praxis.example", PASSWORD).await;
-    let alert = app.mails().pop().unwrap();
+    let alert = app.wait_for_mails(before + 1).await.pop().unwrap();
     assert!(alert.body.contains("has not logged in before"), "no new-device alert");
     let link = alert.link("/account/lockdown").unwrap();
 
@@ -350,7 +359,7 @@ async fn password_reset_ends_sessions_and_keeps_second_factor() {
     let mails_before = app.mails().len();
     let response = app.client().post_form("/password/forgot", &[("email", email)]).await;
     assert_eq!(response.text().await.unwrap(), unknown_page, "the page tells accounts apart");
-    assert_eq!(app.mails().len(), mails_before + 1);
+    assert_eq!(app.wait_for_mails(mails_before + 1).await.len(), mails_before + 1);
 
     let link = app.mail_link(email, "/password/reset").await;
     let mut browser = app.client();

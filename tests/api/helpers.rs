@@ -138,6 +138,19 @@ impl TestApp {
         paths.iter().map(|path| Mail::parse(&std::fs::read_to_string(path).unwrap())).collect()
     }
 
+    /// The mails once there are at least `count`, waiting up to five seconds,
+    /// because the server sends mail in the background.
+    pub async fn wait_for_mails(&self, count: usize) -> Vec<Mail> {
+        for _ in 0..100 {
+            let mails = self.mails();
+            if mails.len() >= count {
+                return mails;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("expected {count} mails, found {}", self.mails().len());
+    }
+
     /// The newest link with this path in a mail to `to`, waiting up to five seconds for it.
     pub async fn mail_link(&self, to: &str, path: &str) -> String {
         for _ in 0..100 {
@@ -529,6 +542,11 @@ impl Socket {
                 return queue;
             }
         }
+    }
+
+    /// The next message if one is already waiting, without blocking.
+    pub async fn try_recv_now(&mut self) -> Option<Value> {
+        tokio::time::timeout(Duration::from_millis(1), self.next_json()).await.ok().flatten()
     }
 
     /// The next message if one arrives within [`QUIET`].

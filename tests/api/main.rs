@@ -1,9 +1,11 @@
 //! Integration tests: a real server on loopback, driven over HTTP and WebSocket.
 
+mod abuse;
 mod account_changes;
 mod accounts;
 mod backup;
 mod helpers;
+mod limits;
 mod pages;
 mod passkeys;
 mod privacy;

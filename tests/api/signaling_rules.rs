@@ -61,7 +61,7 @@ async fn signaling_before_admission_is_refused() {
         patient.send(message.clone()).await;
         assert_eq!(patient.recv().await, json!({"type": "error", "code": "not_allowed"}), "{message}");
         assert_eq!(host.try_recv().await, None, "a refused {message} reached the provider");
-        drop(patient);
+        patient.send(json!({"type": "leave"})).await;
         host.recv_type("queue").await;
     }
     assert!(captured_logs().contains("message refused"), "the refusal was not logged");
@@ -254,4 +254,30 @@ async fn second_provider_tab_cannot_take_over_call() {
     other_tab.send(json!({"type": "admit", "patient": id})).await;
     assert_eq!(other_tab.recv_type("error").await["code"], "call_in_progress");
     assert_eq!(patient.try_recv().await, None);
+}
+
+#[tokio::test]
+async fn provider_that_stops_reading_is_dropped() {
+    let app = spawn_app().await;
+    let (host, mut patient) = call_in_progress(&app, "praxis-muster").await;
+
+    // The provider's page stops reading; the patient keeps sending large candidates.
+    let filler = "x".repeat(60_000);
+    let mut ended = None;
+    for n in 0..600 {
+        let candidate = json!({"type": "candidate", "candidate": {"candidate": format!("candidate:{n} {filler}"), "sdpMid": "0", "sdpMLineIndex": 0}});
+        patient.send(candidate).await;
+        if let Some(message) = patient.try_recv_now().await {
+            if message["type"] == "call_ended" {
+                ended = Some(message);
+                break;
+            }
+        }
+    }
+    let ended = match ended {
+        Some(message) => message,
+        None => patient.recv_type("call_ended").await,
+    };
+    assert_eq!(ended["reason"], "provider_left", "the silent provider stayed in the call");
+    drop(host);
 }

@@ -2,11 +2,9 @@
 //! the email address, the second factor and the recovery codes. Each change
 //! sends a notice to the verified address.
 
-use std::net::SocketAddr;
-
 use askama::Template;
-use axum::Form;
-use axum::extract::{ConnectInfo, Query, State};
+use crate::http::extract::Form;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
@@ -15,7 +13,7 @@ use serde::Deserialize;
 use super::{LINK_COOKIE, device_label, link, link_cookie, link_cookie_removal, now, provider_tr, send_mail};
 use crate::accounts::password_policy::{self, PersonalData};
 use crate::accounts::recovery;
-use crate::http::App;
+use crate::http::{App, ClientIp};
 use crate::http::error::AppError;
 use crate::http::locale::Locale;
 use crate::http::pages::{NoticePage, render};
@@ -45,7 +43,6 @@ fn confirm_redirect(next: &str) -> Response {
 struct AccountForm {
     tr: Tr,
     title: String,
-    path: String,
     signed_in: bool,
     heading: String,
     text: String,
@@ -64,7 +61,6 @@ impl AccountForm {
             heading: tr.t(&format!("{key}-title")),
             text: tr.t(&format!("{key}-text")),
             submit: tr.t(&format!("{key}-submit")),
-            path: action.to_owned(),
             action: action.to_owned(),
             signed_in: true,
             tr,
@@ -115,13 +111,13 @@ pub struct ConfirmForm {
 pub async fn confirm_submit(
     State(app): State<App>,
     locale: Locale,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientIp,
     headers: HeaderMap,
     FullSession(session): FullSession,
     Form(form): Form<ConfirmForm>,
 ) -> Result<Response, AppError> {
     let tr = locale.tr();
-    if !check_password(&app, &session, &form.password, peer, &headers).await? {
+    if !check_password(&app, &session, &form.password, client, &headers).await? {
         return Ok(render(StatusCode::UNAUTHORIZED, &confirm_form(tr, &form.next).error("confirm-failed")));
     }
     app.store.touch_authentication(&session.token_hash, now()).await?;
@@ -129,10 +125,10 @@ pub async fn confirm_submit(
 }
 
 /// Verify the session owner's password, counting a failure like a failed login.
-async fn check_password(app: &App, session: &Session, password: &str, peer: SocketAddr, headers: &HeaderMap) -> Result<bool, AppError> {
+async fn check_password(app: &App, session: &Session, password: &str, client: ClientIp, headers: &HeaderMap) -> Result<bool, AppError> {
     let provider = &session.provider;
     let account = super::login::account_subject(&provider.email);
-    let network = super::login::network_subject(app, peer.ip()).await?;
+    let network = super::login::network_subject(app, client.key()).await?;
     if super::login::throttle_wait(app, &[&account, &network]).await?.is_some() {
         return Ok(false);
     }
@@ -166,14 +162,14 @@ pub struct PasswordForm {
 pub async fn password_submit(
     State(app): State<App>,
     locale: Locale,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientIp,
     headers: HeaderMap,
     FullSession(session): FullSession,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
     let tr = locale.tr();
     let provider = &session.provider;
-    if !check_password(&app, &session, &form.current_password, peer, &headers).await? {
+    if !check_password(&app, &session, &form.current_password, client, &headers).await? {
         return Ok(render(StatusCode::UNAUTHORIZED, &password_form(tr).error("confirm-failed")));
     }
     let personal = PersonalData { name: &provider.name, email: &provider.email, practice_name: &provider.practice_name, slug: &provider.slug };
@@ -212,14 +208,14 @@ pub struct EmailForm {
 pub async fn email_submit(
     State(app): State<App>,
     locale: Locale,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientIp,
     headers: HeaderMap,
     FullSession(session): FullSession,
     Form(form): Form<EmailForm>,
 ) -> Result<Response, AppError> {
     let tr = locale.tr();
     let provider = &session.provider;
-    if !check_password(&app, &session, &form.current_password, peer, &headers).await? {
+    if !check_password(&app, &session, &form.current_password, client, &headers).await? {
         return Ok(render(StatusCode::UNAUTHORIZED, &email_form(tr).error("confirm-failed")));
     }
     let email = form.email.trim().to_lowercase();
@@ -281,7 +277,6 @@ pub async fn email_confirm(State(app): State<App>, locale: Locale, jar: CookieJa
 struct RecoveryCodesPage {
     tr: Tr,
     title: String,
-    path: String,
     signed_in: bool,
     codes: Vec<String>,
 }
@@ -299,7 +294,7 @@ pub async fn renew_recovery_codes(State(app): State<App>, locale: Locale, header
     app.store.record_security_event(provider.id, SecurityEvent::RecoveryCodesRenewed, &device_label(&headers), now()).await?;
     tracing::info!(provider = provider.id.0, "recovery codes renewed");
     send_mail(&app, &provider.email, provider_tr(&provider.locale), "recovery-renewed", &[]).await;
-    Ok(render(StatusCode::OK, &RecoveryCodesPage { title: tr.t("recovery-title"), path: "/account".into(), signed_in: true, codes, tr }))
+    Ok(render(StatusCode::OK, &RecoveryCodesPage { title: tr.t("recovery-title"), signed_in: true, codes, tr }))
 }
 
 /// The renewal form posts; a GET after the confirmation page lands here.

@@ -2,7 +2,7 @@
 //! its first code, then ten recovery codes shown once.
 
 use askama::Template;
-use axum::Form;
+use crate::http::extract::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -24,7 +24,6 @@ use crate::store::{SecurityEvent, Session, SessionStage};
 struct SetupPage {
     tr: Tr,
     title: String,
-    path: String,
     signed_in: bool,
     qr_data_url: String,
     secret: String,
@@ -40,7 +39,6 @@ struct SetupPage {
 struct RecoveryCodesPage {
     tr: Tr,
     title: String,
-    path: String,
     signed_in: bool,
     codes: Vec<String>,
 }
@@ -71,12 +69,19 @@ pub async fn form(State(app): State<App>, locale: Locale, PendingSession(session
     }
 
     if !super::passkeys::totp_allowed(&app) {
-        let page = SetupPage { title: tr.t("setup-title"), path: "/account/setup".into(), passkeys: true, tr, ..SetupPage::default() };
+        let page = SetupPage { title: tr.t("setup-title"), passkeys: true, tr, ..SetupPage::default() };
         return Ok(render(StatusCode::OK, &page));
     }
 
-    let secret = totp::new_secret();
-    app.store.set_pending_totp(&session.token_hash, &secret).await?;
+    // A reload shows the same secret, so a QR code already scanned stays valid.
+    let secret = match app.store.pending_totp(&session.token_hash).await? {
+        Some(secret) => secret,
+        None => {
+            let secret = totp::new_secret();
+            app.store.set_pending_totp(&session.token_hash, &secret).await?;
+            secret
+        }
+    };
     Ok(setup_page(&app, tr, &secret, &session.provider.email, None, StatusCode::OK))
 }
 
@@ -84,7 +89,6 @@ fn setup_page(app: &App, tr: Tr, secret: &[u8], email: &str, error: Option<Strin
     let uri = totp::otpauth_uri(secret, email);
     let page = SetupPage {
         title: tr.t("setup-title"),
-        path: "/account/setup".into(),
         signed_in: false,
         qr_data_url: totp::qr_data_url(&uri).unwrap_or_default(),
         secret: totp::secret_for_display(secret),
@@ -143,6 +147,6 @@ pub async fn submit(
 
     // A first enrolment finishes the login; a replacement keeps the session.
     let jar = if replacing { jar } else { super::login::complete_login(&app, &provider, &headers, jar).await? };
-    let page = RecoveryCodesPage { title: tr.t("recovery-title"), path: "/account/setup".into(), signed_in: true, codes, tr };
+    let page = RecoveryCodesPage { title: tr.t("recovery-title"), signed_in: true, codes, tr };
     Ok((jar, render(StatusCode::OK, &page)).into_response())
 }

@@ -4,11 +4,9 @@
 //! Every link lands on a URL with `?token=`, which moves the token into a
 //! short-lived cookie and redirects to the same path without it.
 
-use std::net::SocketAddr;
-
 use askama::Template;
-use axum::Form;
-use axum::extract::{ConnectInfo, Query, State};
+use crate::http::extract::Form;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
@@ -16,7 +14,7 @@ use serde::Deserialize;
 
 use super::{LINK_COOKIE, link, link_cookie, link_cookie_removal, now, provider_tr, send_mail};
 use crate::accounts::password_policy::{self, PersonalData};
-use crate::http::App;
+use crate::http::{App, ClientIp};
 use crate::http::error::AppError;
 use crate::http::locale::Locale;
 use crate::http::pages::{NoticePage, render};
@@ -27,6 +25,8 @@ use crate::store::{SecurityEvent, TokenPurpose};
 
 /// How long a password reset link works.
 pub const RESET_LINK_SECONDS: i64 = 30 * 60;
+/// Least time between two reset mails for the same account.
+const RESET_REPEAT_SECONDS: i64 = 5 * 60;
 
 #[derive(Deserialize)]
 pub struct TokenQuery {
@@ -78,13 +78,12 @@ pub async fn verify_email(State(app): State<App>, locale: Locale, jar: CookieJar
 struct ForgotPage {
     tr: Tr,
     title: String,
-    path: String,
     signed_in: bool,
 }
 
 pub async fn forgot_form(locale: Locale) -> Response {
     let tr = locale.tr();
-    render(StatusCode::OK, &ForgotPage { title: tr.t("forgot-title"), path: "/password/forgot".into(), tr, ..ForgotPage::default() })
+    render(StatusCode::OK, &ForgotPage { title: tr.t("forgot-title"), tr, ..ForgotPage::default() })
 }
 
 #[derive(Deserialize)]
@@ -96,22 +95,40 @@ pub struct ForgotForm {
 pub async fn forgot_submit(
     State(app): State<App>,
     locale: Locale,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientIp,
     Form(form): Form<ForgotForm>,
 ) -> Result<Response, AppError> {
     let tr = locale.tr();
-    if app.logins.check_key(&peer.ip()).is_err() {
+    if app.logins.check_key(&client.key()).is_err() {
         return Err(AppError::RateLimited);
     }
     let email = form.email.trim().to_lowercase();
-    if let Some(provider) = app.store.provider_by_email(&email).await?.filter(|p| p.email_verified_at.is_some()) {
-        let (token, hash) = new_token();
-        let now = now();
-        app.store.create_email_token(&hash, provider.id, TokenPurpose::Reset, now, now + RESET_LINK_SECONDS).await?;
-        send_mail(&app, &provider.email, provider_tr(&provider.locale), "reset", &[("link", link(&app, "/password/reset", &token))]).await;
-        tracing::info!(provider = provider.id.0, "password reset link sent");
-    }
+    // The lookup and the mail run after the response, so its timing is the
+    // same whether the address has an account or not.
+    let background = app.clone();
+    tokio::spawn(async move {
+        if let Err(error) = send_reset_link(&background, &email).await {
+            tracing::error!(error = %format!("{error:#}"), "cannot send password reset link");
+        }
+    });
     Ok(notice(tr, "check-inbox-title", &["forgot-sent", "check-inbox-spam"], None, StatusCode::OK))
+}
+
+/// Mail a reset link to a verified account, at most one every five minutes.
+async fn send_reset_link(app: &App, email: &str) -> anyhow::Result<()> {
+    let Some(provider) = app.store.provider_by_email(email).await?.filter(|p| p.email_verified_at.is_some()) else {
+        return Ok(());
+    };
+    let now = now();
+    let newest = app.store.newest_email_token_at(provider.id, TokenPurpose::Reset).await?;
+    if newest.is_some_and(|at| now - at < RESET_REPEAT_SECONDS) {
+        return Ok(());
+    }
+    let (token, hash) = new_token();
+    app.store.create_email_token(&hash, provider.id, TokenPurpose::Reset, now, now + RESET_LINK_SECONDS).await?;
+    send_mail(app, &provider.email, provider_tr(&provider.locale), "reset", &[("link", link(app, "/password/reset", &token))]).await;
+    tracing::info!(provider = provider.id.0, "password reset link sent");
+    Ok(())
 }
 
 #[derive(Template, Default)]
@@ -119,7 +136,6 @@ pub async fn forgot_submit(
 struct ResetPage {
     tr: Tr,
     title: String,
-    path: String,
     signed_in: bool,
     error: Option<String>,
 }
@@ -136,7 +152,7 @@ pub async fn reset_form(State(app): State<App>, locale: Locale, jar: CookieJar, 
     if !live {
         return Ok(invalid_link(tr, jar));
     }
-    Ok(render(StatusCode::OK, &ResetPage { title: tr.t("reset-title"), path: "/password/reset".into(), tr, ..ResetPage::default() }))
+    Ok(render(StatusCode::OK, &ResetPage { title: tr.t("reset-title"), tr, ..ResetPage::default() }))
 }
 
 #[derive(Deserialize)]
@@ -162,7 +178,6 @@ pub async fn reset_submit(State(app): State<App>, locale: Locale, jar: CookieJar
     if let Err(problem) = password_policy::check(&form.password, &personal) {
         let page = ResetPage {
             title: tr.t("reset-title"),
-            path: "/password/reset".into(),
             signed_in: false,
             error: Some(tr.t(super::signup::password_problem_key(problem))),
             tr,
@@ -176,6 +191,8 @@ pub async fn reset_submit(State(app): State<App>, locale: Locale, jar: CookieJar
     let password_hash = password::hash(password_policy::normalize(&form.password)).await?;
     app.store.set_password_hash(provider.id, &password_hash).await?;
     let ended = app.store.delete_sessions_except(provider.id, None).await?;
+    // Whoever opened the mailed link owns the address: earlier failures no longer count.
+    app.store.clear_login_failures(&super::login::account_subject(&provider.email)).await?;
     app.store.record_security_event(provider.id, SecurityEvent::PasswordReset, "", now()).await?;
     tracing::info!(provider = provider.id.0, sessions_ended = ended, "password reset");
     send_mail(&app, &provider.email, provider_tr(&provider.locale), "password-changed", &[]).await;

@@ -1,11 +1,11 @@
 //! Login in two steps: the password, then the second factor. Both steps
 //! share one failure counter per account and one per client network.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 use askama::Template;
-use axum::Form;
-use axum::extract::{ConnectInfo, State};
+use crate::http::extract::Form;
+use axum::extract::{State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use super::{device_label, link, now, provider_tr, send_mail, start_session};
 use crate::accounts::{password_policy, recovery, throttle, totp};
-use crate::http::App;
+use crate::http::{App, ClientIp};
 use crate::http::error::AppError;
 use crate::http::locale::Locale;
 use crate::http::pages::render;
@@ -39,7 +39,6 @@ const LOCKDOWN_LINK_SECONDS: i64 = 24 * 60 * 60;
 struct LoginPage {
     tr: Tr,
     title: String,
-    path: String,
     signed_in: bool,
     email: String,
     error: Option<String>,
@@ -53,32 +52,49 @@ pub struct LoginForm {
     password: String,
 }
 
-pub async fn form(State(app): State<App>, locale: Locale, MaybeProvider(provider): MaybeProvider) -> Response {
+pub async fn form(State(app): State<App>, locale: Locale, MaybeProvider(provider): MaybeProvider, jar: CookieJar) -> Result<Response, AppError> {
     if provider.is_some() {
-        return Redirect::to("/dashboard").into_response();
+        return Ok(Redirect::to("/dashboard").into_response());
+    }
+    // A session that passed the password continues where it stopped.
+    if let Some(cookie) = jar.get(SESSION_COOKIE) {
+        if let Some(session) = app.store.session(&hash_token(cookie.value()), now()).await? {
+            let has_factor = app.store.totp_factor(session.provider.id).await?.is_some()
+                || app.store.passkey_count(session.provider.id).await? > 0;
+            let next = if has_factor { "/login/code" } else { "/account/setup" };
+            return Ok(Redirect::to(next).into_response());
+        }
     }
     let tr = locale.tr();
     let passkeys = super::passkeys::available(&app);
-    render(StatusCode::OK, &LoginPage { title: tr.t("login-title"), path: "/login".into(), tr, passkeys, ..LoginPage::default() })
+    Ok(render(StatusCode::OK, &LoginPage { title: tr.t("login-title"), tr, passkeys, ..LoginPage::default() }))
 }
 
 fn login_failed(app: &App, tr: Tr, email: String, key: &str, status: StatusCode) -> Response {
     let passkeys = super::passkeys::available(app);
-    let page = LoginPage { title: tr.t("login-title"), path: "/login".into(), tr, signed_in: false, email, error: Some(tr.t(key)), passkeys };
+    let page = LoginPage { title: tr.t("login-title"), tr, signed_in: false, email, error: Some(tr.t(key)), passkeys };
     render(status, &page)
 }
 
 fn wait_message(app: &App, tr: Tr, email: String, seconds: i64) -> Response {
     let page = LoginPage {
         title: tr.t("login-title"),
-        path: "/login".into(),
         signed_in: false,
         email,
-        error: Some(tr.t1("login-wait", "seconds", seconds)),
+        error: Some(wait_text(tr, seconds)),
         passkeys: super::passkeys::available(app),
         tr,
     };
     render(StatusCode::TOO_MANY_REQUESTS, &page)
+}
+
+/// The "please wait" message, in minutes once the wait is two minutes or more.
+fn wait_text(tr: Tr, seconds: i64) -> String {
+    if seconds >= 120 {
+        tr.t1("login-wait-minutes", "minutes", (seconds + 59) / 60)
+    } else {
+        tr.t1("login-wait", "seconds", seconds.max(1))
+    }
 }
 
 /// Throttle subject for an account, derived from the typed email so that
@@ -112,11 +128,32 @@ pub async fn throttle_wait(app: &App, subjects: &[&str]) -> Result<Option<i64>, 
     let mut wait = None;
     for subject in subjects {
         let (failures, last) = app.store.login_failures(subject).await?;
+        if subject.starts_with("net:") && now - last > throttle::NETWORK_MEMORY_SECONDS {
+            continue;
+        }
         if let throttle::Verdict::Wait(seconds) = throttle::verdict(failures, last, now) {
             wait = Some(wait.map_or(seconds, |w: i64| w.max(seconds)));
         }
     }
     Ok(wait)
+}
+
+/// The counters that may delay this attempt. A browser that completed a
+/// login to this account before skips the account's counter, so that someone
+/// who only knows the email address cannot lock its owner out; the client
+/// network's counter always applies.
+async fn throttle_subjects<'a>(
+    app: &App,
+    provider: Option<&Provider>,
+    account: &'a str,
+    network: &'a str,
+    jar: &CookieJar,
+) -> Result<Vec<&'a str>, AppError> {
+    let known_device = match (provider, jar.get(DEVICE_COOKIE)) {
+        (Some(provider), Some(cookie)) => app.store.is_known_device(provider.id, &hash_token(cookie.value())).await?,
+        _ => false,
+    };
+    Ok(if known_device { vec![network] } else { vec![account, network] })
 }
 
 pub async fn account_locked(app: &App, subject: &str) -> Result<bool, AppError> {
@@ -149,7 +186,7 @@ pub async fn record_failure(app: &App, account: &str, network: &str, provider: O
 pub async fn submit(
     State(app): State<App>,
     locale: Locale,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientIp,
     headers: HeaderMap,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
@@ -157,14 +194,15 @@ pub async fn submit(
     let tr = locale.tr();
     let email = form.email.trim().to_lowercase();
     let account = account_subject(&email);
-    let network = network_subject(&app, peer.ip()).await?;
+    let network = network_subject(&app, client.key()).await?;
     let device = device_label(&headers);
 
-    if let Some(seconds) = throttle_wait(&app, &[&account, &network]).await? {
+    let provider = app.store.provider_by_email(&email).await?;
+    let subjects = throttle_subjects(&app, provider.as_ref(), &account, &network, &jar).await?;
+    if let Some(seconds) = throttle_wait(&app, &subjects).await? {
         return Ok(wait_message(&app, tr, email, seconds));
     }
 
-    let provider = app.store.provider_by_email(&email).await?;
     let stored_hash = provider.as_ref().map(|p| p.password_hash.clone());
     let valid = password::verify(password_policy::normalize(&form.password), stored_hash).await;
 
@@ -180,11 +218,12 @@ pub async fn submit(
     }
     if provider.email_verified_at.is_none() {
         tracing::info!(provider = provider.id.0, "login before email verification, link sent again");
-        super::signup::send_verification(&app, provider.id, &provider.email, provider_tr(&provider.locale)).await?;
+        super::signup::resend_verification(&app, &provider).await?;
         return Ok(login_failed(&app, tr, email, "login-failed", StatusCode::UNAUTHORIZED));
     }
 
-    app.store.clear_login_failures(&account).await?;
+    // The account count is cleared only after the second factor, or a known
+    // password would reset it between guesses of the code.
     let jar = start_session(&app, provider.id, SessionStage::Password, &device, jar).await?;
     let has_factor = app.store.totp_factor(provider.id).await?.is_some() || app.store.passkey_count(provider.id).await? > 0;
     let next = if has_factor { "/login/code" } else { "/account/setup" };
@@ -196,7 +235,6 @@ pub async fn submit(
 struct CodePage {
     tr: Tr,
     title: String,
-    path: String,
     signed_in: bool,
     error: Option<String>,
     /// Whether to offer the account's passkeys.
@@ -209,7 +247,7 @@ struct CodePage {
 async fn code_page(app: &App, tr: Tr, provider: &Provider, error: Option<String>) -> Result<CodePage, AppError> {
     let passkeys = super::passkeys::available(app) && app.store.passkey_count(provider.id).await? > 0;
     let totp = super::passkeys::totp_allowed(app);
-    Ok(CodePage { title: tr.t("code-title"), path: "/login/code".into(), tr, signed_in: false, error, passkeys, totp })
+    Ok(CodePage { title: tr.t("code-title"), tr, signed_in: false, error, passkeys, totp })
 }
 
 pub async fn code_form(State(app): State<App>, locale: Locale, PendingSession(session): PendingSession) -> Result<Response, AppError> {
@@ -229,7 +267,7 @@ pub struct CodeForm {
 pub async fn code_submit(
     State(app): State<App>,
     locale: Locale,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientIp,
     headers: HeaderMap,
     PendingSession(session): PendingSession,
     jar: CookieJar,
@@ -238,12 +276,13 @@ pub async fn code_submit(
     let tr = locale.tr();
     let provider = session.provider;
     let account = account_subject(&provider.email);
-    let network = network_subject(&app, peer.ip()).await?;
+    let network = network_subject(&app, client.key()).await?;
     let device = device_label(&headers);
     let failed = code_page(&app, tr, &provider, Some(tr.t("code-invalid"))).await?;
 
-    if let Some(seconds) = throttle_wait(&app, &[&account, &network]).await? {
-        let page = code_page(&app, tr, &provider, Some(tr.t1("login-wait", "seconds", seconds))).await?;
+    let subjects = throttle_subjects(&app, Some(&provider), &account, &network, &jar).await?;
+    if let Some(seconds) = throttle_wait(&app, &subjects).await? {
+        let page = code_page(&app, tr, &provider, Some(wait_text(tr, seconds))).await?;
         return Ok(render(StatusCode::TOO_MANY_REQUESTS, &page));
     }
     if account_locked(&app, &account).await? {
@@ -289,6 +328,7 @@ pub async fn complete_login(app: &App, provider: &Provider, headers: &HeaderMap,
         app.store.delete_session(&hash_token(old.value())).await?;
     }
     let device = device_label(headers);
+    app.store.clear_login_failures(&account_subject(&provider.email)).await?;
     let mut jar = start_session(app, provider.id, SessionStage::Full, &device, jar).await?;
 
     let device_token = match jar.get(DEVICE_COOKIE) {

@@ -1,14 +1,12 @@
 //! The strength meter behind the password fields: the same policy as the
 //! server applies on submit, asked while the provider types.
 
-use std::net::SocketAddr;
-
-use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use crate::http::extract::Json;
+use axum::extract::{State};
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::password_policy::{self, PersonalData};
-use crate::http::App;
+use crate::http::{App, ClientIp};
 use crate::http::error::AppError;
 use crate::http::locale::Locale;
 
@@ -38,10 +36,10 @@ pub struct MeterResponse {
 pub async fn check(
     State(app): State<App>,
     locale: Locale,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientIp,
     Json(request): Json<MeterRequest>,
 ) -> Result<Json<MeterResponse>, AppError> {
-    if app.meter.check_key(&peer.ip()).is_err() {
+    if app.meter.check_key(&client.key()).is_err() {
         return Err(AppError::RateLimited);
     }
     let tr = locale.tr();

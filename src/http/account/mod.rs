@@ -17,6 +17,7 @@ use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 
 pub use device::device_label;
+pub use signup::VERIFY_LINK_SECONDS;
 
 use super::App;
 use super::error::AppError;
@@ -93,12 +94,20 @@ async fn start_session(
 }
 
 /// Send an email to a provider in their language, logging (without content) if it fails.
+///
+/// The mail goes out in a background task, so that the response time does
+/// not tell whether a mail was sent (and to an account that exists).
 async fn send_mail(app: &App, to: &str, tr: Tr, key: &str, args: &[(&'static str, String)]) {
     let subject = tr.t(&format!("mail-{key}-subject"));
     let text = tr.with_args(&format!("mail-{key}-body"), args);
-    if let Err(error) = app.mailer.send(Email { to: to.to_owned(), subject, text }).await {
-        tracing::error!(error = %format!("{error:#}"), mail = key, "cannot send mail");
-    }
+    let email = Email { to: to.to_owned(), subject, text };
+    let mailer = app.mailer.clone();
+    let key = key.to_owned();
+    tokio::spawn(async move {
+        if let Err(error) = mailer.send(email).await {
+            tracing::error!(error = %format!("{error:#}"), mail = key, "cannot send mail");
+        }
+    });
 }
 
 /// Build a link into visite for an email, such as `https://video.example/verify-email?token=…`.

@@ -1,7 +1,7 @@
 //! The account page: live sessions, the security log, recovery codes left.
 
 use askama::Template;
-use axum::Form;
+use crate::http::extract::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -44,7 +44,6 @@ pub struct EventView {
 struct AccountPage {
     tr: Tr,
     title: String,
-    path: String,
     signed_in: bool,
     name: String,
     email: String,
@@ -93,7 +92,6 @@ pub async fn page(State(app): State<App>, locale: Locale, FullSession(session): 
 
     let page = AccountPage {
         title: tr.t("account-title"),
-        path: "/account".into(),
         signed_in: true,
         name: provider.name.clone(),
         email: provider.email.clone(),

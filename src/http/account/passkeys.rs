@@ -7,12 +7,10 @@
 //! the challenge. It stays in the database and is deleted on first use, so
 //! each challenge is accepted at most once.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Form, Json};
+use crate::http::extract::{Form, Json};
 use axum_extra::extract::CookieJar;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -28,7 +26,7 @@ use super::login::{account_locked, account_subject, complete_login, network_subj
 use super::{device_label, now, provider_tr, send_mail};
 use crate::accounts::recovery;
 use crate::config::SecondFactor;
-use crate::http::App;
+use crate::http::{App, ClientIp};
 use crate::http::error::AppError;
 use crate::http::locale::Locale;
 use crate::http::pages::{NoticePage, render};
@@ -193,7 +191,7 @@ pub async fn authenticate_start(State(app): State<App>, PendingSession(session):
 /// the same counters as a wrong code.
 pub async fn authenticate_finish(
     State(app): State<App>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientIp,
     headers: HeaderMap,
     PendingSession(session): PendingSession,
     jar: CookieJar,
@@ -205,7 +203,7 @@ pub async fn authenticate_finish(
     }
     let provider = session.provider;
     let account = account_subject(&provider.email);
-    let network = network_subject(&app, peer.ip()).await?;
+    let network = network_subject(&app, client.key()).await?;
     if throttle_wait(&app, &[&account, &network]).await?.is_some() {
         return Ok(json_error(StatusCode::TOO_MANY_REQUESTS, "wait"));
     }
@@ -234,9 +232,9 @@ pub async fn authenticate_finish(
 /// Start a passwordless sign-in: the browser lets the user pick any passkey
 /// for this site. The state is kept under a random ceremony id, because
 /// there is no session yet.
-pub async fn discover_start(State(app): State<App>, ConnectInfo(peer): ConnectInfo<SocketAddr>) -> Result<Response, AppError> {
+pub async fn discover_start(State(app): State<App>, client: ClientIp) -> Result<Response, AppError> {
     let webauthn = relying_party(&app)?;
-    if app.logins.check_key(&peer.ip()).is_err() {
+    if app.logins.check_key(&client.key()).is_err() {
         return Ok(json_error(StatusCode::TOO_MANY_REQUESTS, "wait"));
     }
     let (options, state) = webauthn
@@ -252,13 +250,13 @@ pub async fn discover_start(State(app): State<App>, ConnectInfo(peer): ConnectIn
 /// signatures all get the same response.
 pub async fn discover_finish(
     State(app): State<App>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientIp,
     headers: HeaderMap,
     jar: CookieJar,
     Json(request): Json<DiscoverFinish>,
 ) -> Result<Response, AppError> {
     let webauthn = relying_party(&app)?;
-    let network = network_subject(&app, peer.ip()).await?;
+    let network = network_subject(&app, client.key()).await?;
     let failed = || json_error(StatusCode::UNAUTHORIZED, "loginFailed");
     if throttle_wait(&app, &[&network]).await?.is_some() {
         return Ok(json_error(StatusCode::TOO_MANY_REQUESTS, "wait"));

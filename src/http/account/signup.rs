@@ -2,17 +2,15 @@
 //! verification link.
 
 use askama::Template;
-use axum::Form;
-use axum::extract::{ConnectInfo, State};
+use crate::http::extract::Form;
+use axum::extract::{State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use std::net::SocketAddr;
-
 use super::{link, now, provider_tr, send_mail};
 use crate::accounts::password_policy::{self, PersonalData, PasswordProblem};
 use crate::core::validate::Slug;
-use crate::http::App;
+use crate::http::{App, ClientIp};
 use crate::http::error::AppError;
 use crate::http::locale::Locale;
 use crate::http::pages::{NoticePage, render, slug_error_key};
@@ -23,15 +21,19 @@ use crate::store::{NewProvider, SecurityEvent, TokenPurpose, UniqueViolation, Wr
 
 const NAME_MAX_CHARS: usize = 100;
 const EMAIL_MAX_CHARS: usize = 254;
-/// How long an email verification link works.
+/// How long an email verification link works; unconfirmed accounts are
+/// deleted after the same time.
 pub const VERIFY_LINK_SECONDS: i64 = 24 * 60 * 60;
+/// Least time between two verification mails for the same account.
+const RESEND_AFTER_SECONDS: i64 = 10 * 60;
+/// Least time between two "somebody used your address" mails.
+const MAIL_REPEAT_SECONDS: i64 = 60 * 60;
 
 #[derive(Template, Default)]
 #[template(path = "signup.html")]
 struct SignupPage {
     tr: Tr,
     title: String,
-    path: String,
     signed_in: bool,
     name: String,
     practice_name: String,
@@ -74,18 +76,18 @@ pub async fn form(locale: Locale, MaybeProvider(provider): MaybeProvider) -> Res
         return Redirect::to("/dashboard").into_response();
     }
     let tr = locale.tr();
-    let page = SignupPage { title: tr.t("signup-title"), path: "/signup".into(), tr, ..SignupPage::default() };
+    let page = SignupPage { title: tr.t("signup-title"), tr, ..SignupPage::default() };
     render(StatusCode::OK, &page)
 }
 
 pub async fn submit(
     State(app): State<App>,
     locale: Locale,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientIp,
     Form(form): Form<SignupForm>,
 ) -> Result<Response, AppError> {
     let tr = locale.tr();
-    if app.logins.check_key(&peer.ip()).is_err() {
+    if app.logins.check_key(&client.key()).is_err() {
         return Err(AppError::RateLimited);
     }
 
@@ -116,9 +118,10 @@ pub async fn submit(
                 // Answer as for a new account, so the form does not reveal who
                 // has one, and tell the owner instead.
                 tracing::info!("signup with a registered email address");
+                // A new account would now hold the room link: hold it the same way.
+                app.store.reserve_slug(&slug, now() + VERIFY_LINK_SECONDS).await?;
                 if let Some(owner) = app.store.provider_by_email(&email).await? {
-                    let owner_tr = provider_tr(&owner.locale);
-                    send_mail(&app, &owner.email, owner_tr, "signup-exists", &[("link", format!("{}/login", app.link_origin))]).await;
+                    tell_owner_of_signup(&app, &owner).await?;
                 }
                 return Ok(check_inbox(tr));
             }
@@ -127,8 +130,36 @@ pub async fn submit(
         }
     }
 
-    let page = SignupPage { title: tr.t("signup-title"), path: "/signup".into(), tr, signed_in: false, name, practice_name, email, slug, errors };
+    let page = SignupPage { title: tr.t("signup-title"), tr, signed_in: false, name, practice_name, email, slug, errors };
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
+/// Mail the owner of an address that somebody tried to sign up with, at
+/// most once an hour, so the form cannot be used to flood their inbox.
+async fn tell_owner_of_signup(app: &App, owner: &crate::store::Provider) -> Result<(), AppError> {
+    let now = now();
+    let last = app.store.last_security_event_at(owner.id, SecurityEvent::SignupAttempt).await?;
+    app.store.record_security_event(owner.id, SecurityEvent::SignupAttempt, "", now).await?;
+    if last.is_some_and(|at| now - at < MAIL_REPEAT_SECONDS) {
+        return Ok(());
+    }
+    let owner_tr = provider_tr(&owner.locale);
+    if owner.email_verified_at.is_some() {
+        send_mail(app, &owner.email, owner_tr, "signup-exists", &[("link", format!("{}/login", app.link_origin))]).await;
+    } else {
+        send_mail(app, &owner.email, owner_tr, "signup-pending", &[]).await;
+    }
+    Ok(())
+}
+
+/// Create a fresh verification link and mail it, unless one went out in the
+/// last ten minutes.
+pub async fn resend_verification(app: &App, provider: &crate::store::Provider) -> Result<(), AppError> {
+    let newest = app.store.newest_email_token_at(provider.id, TokenPurpose::Verify).await?;
+    if newest.is_some_and(|at| now() - at < RESEND_AFTER_SECONDS) {
+        return Ok(());
+    }
+    send_verification(app, provider.id, &provider.email, provider_tr(&provider.locale)).await
 }
 
 /// Create a fresh verification link and mail it.
@@ -156,7 +187,7 @@ fn check_text(value: &str, field: &str) -> Option<&'static str> {
     if value.is_empty() {
         return Some(if name { "name-missing" } else { "practice-name-missing" });
     }
-    if value.chars().count() > NAME_MAX_CHARS || value.chars().any(char::is_control) {
+    if value.chars().count() > NAME_MAX_CHARS || value.chars().any(crate::core::validate::is_forbidden) {
         return Some(if name { "name-invalid" } else { "practice-name-invalid" });
     }
     None
@@ -172,7 +203,10 @@ pub fn is_plausible_email(email: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
+        && !email.chars().any(|c| c.is_whitespace() || crate::core::validate::is_forbidden(c) || matches!(c, '<' | '>' | ',' | ';'))
+        // The mailer must accept the address too, or the account could never be confirmed.
+        && email.parse::<lettre::Address>().is_ok()
+        && !domain.starts_with('[')
 }
 
 pub fn password_problem_key(problem: PasswordProblem) -> &'static str {
@@ -196,5 +230,8 @@ mod tests {
         assert!(!is_plausible_email("erika praxis@x.de"));
         assert!(!is_plausible_email("@x.de"));
         assert!(!is_plausible_email("erika@x.de."));
+        assert!(!is_plausible_email("x@[127.0.0.1]"));
+        assert!(!is_plausible_email("abc@@praxis.example"));
+        assert!(!is_plausible_email("a\u{202E}@praxis.example"));
     }
 }
