@@ -9,7 +9,7 @@ import { CallView } from './call-ui.js';
 import { MediaPanel, required } from './media-panel.js';
 import { Signaling, reconnectDelayMs, socketUrl } from './signaling.js';
 import { errorText, t } from './strings.js';
-import { formatClockTime, formatWaitingTime, localizeTimes } from './time.js';
+import { formatClockTime, formatDateTime, formatWaitingTime, localizeTimes } from './time.js';
 
 /** How often the waiting times in the queue are brought up to date. */
 const WAITING_TIME_REFRESH_MS = 15_000;
@@ -54,6 +54,8 @@ class ProviderPage {
   #entries = new Map();
   /** @type {Call | null} */
   #call = null;
+  /** When this page's call started, in Unix milliseconds. */
+  #callStartedAt = 0;
   /** The patient that Admit was pressed for, until call_started or an error. @type {number | null} */
   #admitting = null;
   /** A patient to admit once the provider has chosen how to go on without a camera. @type {number | null} */
@@ -389,6 +391,7 @@ class ProviderPage {
       send: (outgoing) => this.#signaling.send(outgoing),
     });
     this.#call = call;
+    this.#callStartedAt = Date.now();
     this.#callView.attach(call, name);
     this.#showCall(true);
     call.start(stream);
@@ -407,6 +410,7 @@ class ProviderPage {
     }
     call.close();
     this.#call = null;
+    addRecentCall(this.#callStartedAt, Date.now());
     this.#callView.detach();
     this.#media.stop();
     this.#showCall(false);
@@ -524,3 +528,40 @@ const page = new ProviderPage(document);
 // A read-only hook for the browser tests, which read connectionState and getStats().
 /** @type {any} */ (window).visiteDebug = Object.freeze({ pc: () => page.peerConnection });
 page.start();
+
+/**
+ * Adds a finished call to the top of the recent-calls table, as the server
+ * will list it after a reload: start time and duration.
+ * @param {number} startedAt Unix milliseconds
+ * @param {number} endedAt Unix milliseconds
+ */
+function addRecentCall(startedAt, endedAt) {
+  const table = /** @type {HTMLTableElement | null} */ (document.getElementById('recent-calls'));
+  const body = table?.tBodies[0];
+  if (!table || !body) {
+    return;
+  }
+  const seconds = Math.max(0, Math.floor((endedAt - startedAt) / 1000));
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.floor(seconds / 60) % 60;
+  const rest = String(seconds % 60).padStart(2, '0');
+  const duration = hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${rest}` : `${minutes}:${rest}`;
+
+  const row = document.createElement('tr');
+  const started = document.createElement('td');
+  const time = document.createElement('time');
+  time.dateTime = new Date(startedAt).toISOString();
+  time.textContent = formatDateTime(new Date(startedAt));
+  started.append(time);
+  const length = document.createElement('td');
+  length.className = 'duration';
+  length.textContent = duration;
+  row.append(started, length);
+  body.prepend(row);
+
+  table.hidden = false;
+  const empty = document.getElementById('recent-calls-empty');
+  if (empty) {
+    empty.hidden = true;
+  }
+}
