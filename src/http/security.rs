@@ -52,8 +52,10 @@ pub async fn reject_cross_origin(State(app): State<App>, request: Request, next:
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
 
-    // An Origin header decides on its own; Sec-Fetch-Site only counts when
-    // the browser sent no Origin.
+    // A real Origin decides on its own. Browsers send `Origin: null` for form
+    // posts from pages with `Referrer-Policy: no-referrer`, as ours are, so a
+    // null Origin defers to Sec-Fetch-Site.
+    let origin = origin.filter(|origin| *origin != "null");
     let allowed = match (origin, fetch_site) {
         (Some(origin), _) => app.allowed_origins.iter().any(|allowed| allowed == origin),
         (None, Some("same-origin" | "none")) => true,

@@ -476,3 +476,29 @@ async fn room_settings_change_the_link() {
     }
     assert_eq!(app.client().get("/r/neue-praxis").await.status(), StatusCode::OK, "a rejected change took effect");
 }
+
+#[tokio::test]
+async fn same_origin_form_with_null_origin_passes() {
+    // Chromium sends `Origin: null` for form posts from no-referrer pages.
+    let app = spawn_app().await;
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let response = http
+        .post(app.url("/login"))
+        .header("origin", "null")
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("email", "nobody@praxis.example"), ("password", "wrong password here")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "a same-origin form post was rejected");
+
+    let response = http
+        .post(app.url("/login"))
+        .header("origin", "https://evil.example")
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("email", "nobody@praxis.example"), ("password", "wrong password here")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN, "a foreign Origin passed with a same-origin claim");
+}
