@@ -126,17 +126,28 @@ impl State {
     /// number of connections rejected since the previous line. The client's
     /// address is not logged, because it identifies a patient.
     fn warn(&mut self, key: WarningKey, cap: usize) {
-        let now = Instant::now();
-        match self.warnings.get_mut(&key) {
-            Some(warning) if now.duration_since(warning.logged_at) < WARNING_INTERVAL => warning.rejected += 1,
+        self.warn_at(key, cap, Instant::now());
+    }
+
+    /// Count one rejection at `now` and return the count logged for `key`, if a line was due.
+    fn warn_at(&mut self, key: WarningKey, cap: usize, now: Instant) -> Option<u64> {
+        let logged = match self.warnings.get_mut(&key) {
+            Some(warning) if now.duration_since(warning.logged_at) < WARNING_INTERVAL => {
+                warning.rejected += 1;
+                None
+            }
             Some(warning) => {
-                log_rejections(key, cap, warning.rejected + 1);
+                let rejected = warning.rejected + 1;
                 *warning = Warning { logged_at: now, rejected: 0, cap };
+                Some(rejected)
             }
             None => {
-                log_rejections(key, cap, 1);
                 self.warnings.insert(key, Warning { logged_at: now, rejected: 0, cap });
+                Some(1)
             }
+        };
+        if let Some(rejected) = logged {
+            log_rejections(key, cap, rejected);
         }
         // Forget the other keys whose interval has passed, logging what they still count.
         self.warnings.retain(|other, warning| {
@@ -148,6 +159,7 @@ impl State {
             }
             false
         });
+        logged
     }
 }
 
@@ -306,6 +318,31 @@ mod tests {
         assert_eq!(limits.open(), 5);
         drop(slots);
         assert_eq!(limits.open(), 0);
+    }
+
+    #[test]
+    fn warnings_are_rate_limited_per_key() {
+        let mut state = State::default();
+        let client = WarningKey::Client(ip("192.0.2.1"));
+        let start = Instant::now();
+        assert_eq!(state.warn_at(client, 64, start), Some(1));
+        assert_eq!(state.warn_at(client, 64, start + Duration::from_secs(1)), None);
+        assert_eq!(state.warn_at(client, 64, start + Duration::from_secs(2)), None);
+        assert_eq!(state.warn_at(WarningKey::Total, 4096, start + Duration::from_secs(3)), Some(1), "each key has its own interval");
+
+        assert_eq!(state.warn_at(client, 64, start + WARNING_INTERVAL), Some(3), "the suppressed rejections were not counted");
+        assert_eq!(state.warn_at(client, 64, start + WARNING_INTERVAL + Duration::from_secs(1)), None);
+    }
+
+    #[test]
+    fn old_warning_keys_are_forgotten() {
+        let mut state = State::default();
+        let start = Instant::now();
+        for n in 1..=10u8 {
+            state.warn_at(WarningKey::Client(IpAddr::from([192, 0, 2, n])), 64, start);
+        }
+        state.warn_at(WarningKey::Total, 4096, start + WARNING_INTERVAL);
+        assert_eq!(state.warnings.len(), 1);
     }
 
     #[tokio::test]

@@ -40,8 +40,7 @@ pub enum Phase {
     Closing,
 }
 
-/// Accepts connections and serves them until `stop` resolves, then returns
-/// with the open connections still running. They follow `phase`.
+/// The listening socket and what each accepted connection needs.
 pub struct Acceptor {
     pub listener: TcpListener,
     pub router: Router,
@@ -51,6 +50,8 @@ pub struct Acceptor {
 }
 
 impl Acceptor {
+    /// Accepts and serves connections until `stop` resolves, then returns
+    /// while the open connections keep running, following `phase`.
     pub async fn run(self, stop: impl Future<Output = ()>) {
         let mut http = hyper::server::conn::http1::Builder::new();
         // Without a timer hyper enforces no header read timeout.
