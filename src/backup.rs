@@ -58,6 +58,7 @@ pub async fn create(store: &Store, data_dir: &Path, keep: usize) -> anyhow::Resu
     let _ = std::fs::remove_file(&temporary);
 
     store.vacuum_into(&temporary).await.context("cannot write the backup")?;
+    restrict_file(&temporary)?;
     File::open(&temporary)?.sync_all()?;
     std::fs::rename(&temporary, &final_path)?;
     File::open(&dir)?.sync_all()?;
@@ -125,12 +126,22 @@ pub async fn check(file: &Path) -> anyhow::Result<()> {
     if let Some(unknown) = versions.iter().find(|version| !known.contains(version)) {
         bail!("{} comes from a newer visite (schema version {unknown}): upgrade visite first", file.display());
     }
-    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM providers")
-        .fetch_one(&pool)
-        .await
-        .with_context(|| format!("{} has no provider table", file.display()))?;
     pool.close().await;
-    Ok(())
+
+    // The real test: a copy must open and migrate like a live database.
+    let scratch = scratch_dir()?;
+    std::fs::copy(file, scratch.join(DATABASE_FILE)).with_context(|| format!("cannot copy {}", file.display()))?;
+    let opened = Store::open(&scratch).await;
+    let result = match opened {
+        Ok(store) => {
+            let providers = store.provider_count().await;
+            store.close().await;
+            providers.map(|_| ()).with_context(|| format!("{} has no usable provider table", file.display()))
+        }
+        Err(error) => Err(error).with_context(|| format!("{} does not open as a visite database", file.display())),
+    };
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
 }
 
 /// Replace the database in `data_dir` with the backup `file`. The server
@@ -149,11 +160,19 @@ pub async fn restore(file: &Path, data_dir: &Path) -> anyhow::Result<PathBuf> {
 
     let mut replaced = backups.join(format!("replaced-{}.db", timestamp(SystemTime::now())));
     if database.exists() {
-        // Fold the write-ahead log into the old database before moving it aside.
-        let current = Store::open(data_dir).await?;
-        current.checkpoint().await?;
-        current.close().await;
+        // Fold the write-ahead log into the old database before moving it
+        // aside. A database too broken to open is moved aside as it is.
+        if let Ok(current) = Store::open(data_dir).await {
+            let _ = current.checkpoint().await;
+            current.close().await;
+        }
         std::fs::rename(&database, &replaced)?;
+        for suffix in ["-wal", "-shm"] {
+            let side = data_dir.join(format!("{DATABASE_FILE}{suffix}"));
+            if side.exists() {
+                let _ = std::fs::rename(&side, PathBuf::from(format!("{}{suffix}", replaced.display())));
+            }
+        }
     } else {
         replaced = PathBuf::new();
     }
@@ -163,6 +182,14 @@ pub async fn restore(file: &Path, data_dir: &Path) -> anyhow::Result<PathBuf> {
     std::fs::rename(&temporary, &database)?;
     File::open(data_dir)?.sync_all()?;
     Ok(replaced)
+}
+
+/// A fresh scratch folder for checking a copy of a backup.
+fn scratch_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("visite-restore-check-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
 }
 
 /// A UTC timestamp with milliseconds, such as `20261204T210503.042Z`, which
@@ -182,5 +209,18 @@ fn restrict_permissions(dir: &Path) -> anyhow::Result<()> {
 
 #[cfg(not(unix))]
 fn restrict_permissions(_dir: &Path) -> anyhow::Result<()> {
+    Ok(())
+}
+
+/// Make a backup file readable by the server's user only, like the database.
+#[cfg(unix)]
+fn restrict_file(file: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
+        .with_context(|| format!("cannot restrict permissions of {}", file.display()))
+}
+
+#[cfg(not(unix))]
+fn restrict_file(_file: &Path) -> anyhow::Result<()> {
     Ok(())
 }

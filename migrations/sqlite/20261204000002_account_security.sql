@@ -1,6 +1,8 @@
 -- Verified email, second factors, throttling, devices and the security log.
 
 ALTER TABLE providers ADD COLUMN email_verified_at INTEGER;
+-- Accounts from before email verification existed keep working.
+UPDATE providers SET email_verified_at = created_at;
 -- 'full' after the second factor; 'password' between password and second factor.
 ALTER TABLE sessions ADD COLUMN stage TEXT NOT NULL DEFAULT 'full';
 -- When the password (or a passkey) was last checked in this session, for

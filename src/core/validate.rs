@@ -96,7 +96,9 @@ pub fn is_forbidden(c: char) -> bool {
             // Characters that draw nothing: the combining grapheme joiner,
             // Hangul and Khmer fillers, variation selectors.
             | '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}' | '\u{180B}'..='\u{180F}'
-            | '\u{3164}' | '\u{FFA0}' | '\u{FE00}'..='\u{FE0F}'
+            | '\u{3164}' | '\u{FFA0}' | '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}'
+            // Deprecated format characters, tag characters, the blank Braille pattern.
+            | '\u{206A}'..='\u{206F}' | '\u{E0000}'..='\u{E007F}' | '\u{2800}'
             // Line and paragraph separators, private use, specials.
             | '\u{2028}' | '\u{2029}' | '\u{E000}'..='\u{F8FF}' | '\u{FFF0}'..='\u{FFFF}')
 }
@@ -109,7 +111,8 @@ fn longest_mark_run(name: &str) -> usize {
     let mut longest = 0;
     let mut run = 0;
     for c in name.chars() {
-        run = if is_combining_mark(c) { run + 1 } else { 0 };
+        let mark = is_combining_mark(c) || unicode_normalization::char::is_combining_mark(c);
+        run = if mark { run + 1 } else { 0 };
         longest = longest.max(run);
     }
     longest
@@ -211,8 +214,12 @@ mod tests {
 
     #[test]
     fn name_rejects_invisible_fillers_and_mark_stacks() {
-        for name in ["\u{3164}", "\u{115F}\u{1160}", "A\u{034F}da", "Ada\u{FE0F}", "\u{FFA0}\u{FFA0}"] {
+        for name in ["\u{3164}", "\u{115F}\u{1160}", "A\u{034F}da", "Ada\u{FE0F}", "\u{FFA0}\u{FFA0}",
+            "Ada\u{206A}", "Ada\u{E0041}", "\u{2800}Ada", "Ada\u{E0100}"] {
             assert!(DisplayName::parse(name).is_err(), "{name:?} was accepted");
+        }
+        for stacked in [format!("\u{0F40}{}", "\u{0F72}".repeat(40)), format!("\u{0628}{}", "\u{0670}".repeat(40))] {
+            assert!(DisplayName::parse(&stacked).is_err(), "a stack of letter-like marks was accepted");
         }
         let stacked = format!("A{}", "\u{0301}".repeat(63));
         assert_eq!(DisplayName::parse(&stacked), Err(NameError::ForbiddenCharacter));

@@ -107,8 +107,11 @@ impl FromRequestParts<App> for ClientIp {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(address)| address.ip())
             .unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
-        let forwarded = parts.headers.get("x-forwarded-for").and_then(|value| value.to_str().ok());
-        Ok(Self(resolve(peer, forwarded, &app.settings.trusted_proxies)))
+        // A proxy may append its own header line instead of extending the
+        // client's, so all lines count, in order.
+        let lines: Vec<&str> = parts.headers.get_all("x-forwarded-for").iter().filter_map(|value| value.to_str().ok()).collect();
+        let forwarded = (!lines.is_empty()).then(|| lines.join(","));
+        Ok(Self(resolve(peer, forwarded.as_deref(), &app.settings.trusted_proxies)))
     }
 }
 

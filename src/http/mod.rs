@@ -27,6 +27,7 @@ use axum::routing::{get, post};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
@@ -36,6 +37,8 @@ use crate::store::Store;
 
 /// Largest form body accepted, in bytes.
 const MAX_FORM_BYTES: usize = 16 * 1024;
+/// Time a client gets to send a request body once its headers are in.
+const BODY_TIMEOUT: Duration = Duration::from_secs(15);
 
 pub struct AppState {
     pub store: Store,
@@ -108,6 +111,8 @@ pub fn router(app: App) -> Router {
         .merge(account::routes())
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        // A body that trickles in is cut off; WebSocket upgrades have no body.
+        .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
         .layer(middleware::from_fn_with_state(app.clone(), security::reject_cross_origin))
         .layer(middleware::from_fn(error::localize))
         .layer(middleware::from_fn(locale::remember_choice))

@@ -133,8 +133,10 @@ async fn run(app: App, socket: WebSocket, room: ProviderId, role: Role, ip: IpAd
 
     // Leave the room before the writer finishes, so the peer learns of it at once.
     drop(connection);
-    if !writer_done {
-        let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
+    // A peer that stopped reading would block the writer for ever: give it
+    // a few seconds to flush, then end it, which closes the socket.
+    if !writer_done && tokio::time::timeout(Duration::from_secs(5), &mut writer).await.is_err() {
+        writer.abort();
     }
 }
 

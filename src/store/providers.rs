@@ -109,6 +109,10 @@ impl Store {
         Ok(result.rows_affected())
     }
 
+    pub async fn provider_count(&self) -> sqlx::Result<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM providers").fetch_one(&self.pool).await
+    }
+
     pub async fn create_provider(&self, new: NewProvider<'_>) -> Result<ProviderId, WriteError> {
         if !self.slug_available(new.slug, unix_now()).await? {
             return Err(WriteError::Taken(UniqueViolation::Slug));

@@ -67,3 +67,45 @@ async fn calls_newest_first() {
         CallRecord { started_at: 100, duration_seconds: 60 },
     ]);
 }
+
+#[tokio::test]
+async fn attempt_gate_matches_delay_rule() {
+    let (_dir, store) = open_temp().await;
+    let now = 1_000_000;
+    for failures in 0..40u32 {
+        let subject = format!("account:test-{failures}");
+        if failures > 0 {
+            sqlx::query("INSERT INTO login_failures (subject, failures, last_failure_at) VALUES ($1, $2, $3)")
+                .bind(&subject)
+                .bind(i64::from(failures))
+                .bind(now)
+                .execute(&store.pool)
+                .await
+                .unwrap();
+        }
+        let delay = crate::accounts::throttle::delay_after(failures);
+        if delay > 0 {
+            let early = store.begin_attempt(&subject, now + delay - 1).await.unwrap();
+            assert_eq!(early, Err(1), "{failures} failures: attempt allowed too early");
+        }
+        let on_time = store.begin_attempt(&subject, now + delay).await.unwrap();
+        assert_eq!(on_time, Ok(failures + 1), "{failures} failures: attempt refused on time");
+    }
+}
+
+#[tokio::test]
+async fn parallel_attempts_are_counted_before_checking() {
+    let (_dir, store) = open_temp().await;
+    let mut tasks = Vec::new();
+    for _ in 0..30 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move { store.begin_attempt("account:race", 5_000).await.unwrap() }));
+    }
+    let mut allowed = 0;
+    for task in tasks {
+        if task.await.unwrap().is_ok() {
+            allowed += 1;
+        }
+    }
+    assert_eq!(allowed, crate::accounts::throttle::FREE_FAILURES, "parallel attempts passed the gate together");
+}

@@ -32,6 +32,50 @@ impl Store {
         Ok(u32::try_from(failures).unwrap_or(u32::MAX))
     }
 
+    /// Count an attempt before its password or code is checked, unless the
+    /// subject must still wait; returns the new count, or the seconds left to
+    /// wait. Checking and counting are one statement, so parallel attempts
+    /// cannot all pass the same check. A successful attempt is taken back
+    /// with [`Store::forgive_attempt`] or [`Store::clear_login_failures`].
+    pub async fn begin_attempt(&self, subject: &str, now: i64) -> sqlx::Result<Result<u32, i64>> {
+        let decays = subject.starts_with("net:");
+        let forgotten = now - crate::accounts::throttle::NETWORK_MEMORY_SECONDS;
+        // The CASE mirrors accounts::throttle::delay_after (5 free failures, then
+        // doubling from one second up to 900); a test checks that they agree.
+        let counted: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO login_failures (subject, failures, last_failure_at) VALUES ($1, 1, $2)
+             ON CONFLICT (subject) DO UPDATE SET
+                 failures = CASE WHEN $3 AND login_failures.last_failure_at < $4 THEN 1 ELSE login_failures.failures + 1 END,
+                 last_failure_at = $2
+             WHERE ($3 AND login_failures.last_failure_at < $4)
+                OR login_failures.last_failure_at
+                   + CASE WHEN login_failures.failures < 5 THEN 0
+                          ELSE MIN(1 << MIN(login_failures.failures - 5, 20), 900) END <= $2
+             RETURNING failures",
+        )
+        .bind(subject)
+        .bind(now)
+        .bind(decays)
+        .bind(forgotten)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(failures) = counted {
+            return Ok(Ok(u32::try_from(failures).unwrap_or(u32::MAX)));
+        }
+        let (failures, last) = self.login_failures(subject).await?;
+        let wait = last + crate::accounts::throttle::delay_after(failures) - now;
+        Ok(Err(wait.max(1)))
+    }
+
+    /// Take back one counted attempt that succeeded.
+    pub async fn forgive_attempt(&self, subject: &str) -> sqlx::Result<()> {
+        sqlx::query("UPDATE login_failures SET failures = MAX(failures - 1, 0) WHERE subject = $1")
+            .bind(subject)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub async fn clear_login_failures(&self, subject: &str) -> sqlx::Result<()> {
         sqlx::query("DELETE FROM login_failures WHERE subject = $1")
             .bind(subject)

@@ -199,3 +199,72 @@ async fn meter_rejects_bad_json_in_users_language() {
     let body = response.text().await.unwrap();
     assert!(!body.contains("Failed to"), "a raw parser message reached the user: {body}");
 }
+
+#[tokio::test]
+async fn parallel_guesses_share_the_gate() {
+    let app = behind_proxy().await;
+    app.provider("praxis-muster").await;
+
+    let mut tasks = Vec::new();
+    for n in 0..40 {
+        let url = app.url("/login");
+        let origin = app.origin.clone();
+        tasks.push(tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("origin", origin)
+                .header("x-forwarded-for", format!("10.50.{}.{}", n / 200, n % 200 + 1))
+                .form(&[("email", EMAIL), ("password", "wrong password here")])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    let mut checked = 0;
+    for task in tasks {
+        if task.await.unwrap() == StatusCode::UNAUTHORIZED {
+            checked += 1;
+        }
+    }
+    assert!(checked <= 5, "{checked} parallel guesses were checked instead of at most 5");
+}
+
+#[tokio::test]
+async fn proxy_appended_forwarded_line_counts() {
+    let app = behind_proxy().await;
+    let http = reqwest::Client::new();
+    let mut limited = false;
+    for n in 0..25 {
+        // The client writes its own line; the proxy appends the real address.
+        let response = http
+            .post(app.url("/password/forgot"))
+            .header("origin", &app.origin)
+            .header("x-forwarded-for", format!("10.60.0.{n}"))
+            .header("x-forwarded-for", "192.0.2.77")
+            .form(&[("email", "nobody@praxis.example")])
+            .send()
+            .await
+            .unwrap();
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "a client-written X-Forwarded-For line escaped the limit");
+}
+
+#[tokio::test]
+async fn unconfirmed_and_known_accounts_count_alike() {
+    let app = behind_proxy().await;
+    let signup = Signup::new("fresh-room");
+    app.client().signup(&signup).await;
+
+    let mut statuses = Vec::new();
+    for n in 0..8 {
+        let response = login_from(&app, &format!("10.70.0.{n}"), &signup.email, &signup.password).await;
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(&statuses[..5], &[401; 5]);
+    assert!(statuses[5..].iter().all(|status| *status == 429), "an unconfirmed account was not counted: {statuses:?}");
+}

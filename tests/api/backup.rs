@@ -80,6 +80,15 @@ async fn restore_rejects_damaged_and_foreign_files() {
     let error = visite::backup::restore(&foreign, target.path()).await.unwrap_err();
     assert!(format!("{error:#}").contains("not a visite database"), "{error:#}");
 
+    let partial = folder.path().join("partial.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=rwc", partial.display())).await.unwrap();
+    sqlx::query("CREATE TABLE providers (x INTEGER)").execute(&pool).await.unwrap();
+    sqlx::query("CREATE TABLE _sqlx_migrations (version INTEGER, success BOOLEAN)").execute(&pool).await.unwrap();
+    sqlx::query("INSERT INTO _sqlx_migrations VALUES (20261204000001, 1)").execute(&pool).await.unwrap();
+    pool.close().await;
+    let error = visite::backup::restore(&partial, target.path()).await.unwrap_err();
+    assert!(format!("{error:#}").contains("partial.db"), "{error:#}");
+
     assert!(!target.path().join("visite.db").exists(), "a rejected file was restored");
 }
 

@@ -135,6 +135,7 @@ async fn check_password(app: &App, session: &Session, password: &str, client: Cl
     let valid = password::verify(password_policy::normalize(password), Some(provider.password_hash.clone())).await;
     if valid {
         app.store.clear_login_failures(&account).await?;
+        super::login::attempt_succeeded(app, &network).await?;
     } else {
         super::login::record_failure(app, &account, &network, Some(provider), SecurityEvent::LoginFailed, &device_label(headers)).await?;
     }

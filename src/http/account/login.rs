@@ -121,52 +121,65 @@ pub async fn network_subject(app: &App, ip: IpAddr) -> Result<String, AppError> 
     Ok(format!("net:{}", hex(&hasher.finalize()[..16])))
 }
 
-/// Return the longest wait that either counter imposes, if any. A locked
+/// Count this attempt on every subject before the password or code is
+/// checked, and return the longest wait that a subject still imposes, if any.
+/// Counting first means that parallel attempts cannot all pass the check; a
+/// successful attempt is taken back by [`attempt_succeeded`]. A locked
 /// account is checked separately, by `account_locked`.
 pub async fn throttle_wait(app: &App, subjects: &[&str]) -> Result<Option<i64>, AppError> {
     let now = now();
     let mut wait = None;
     for subject in subjects {
-        let (failures, last) = app.store.login_failures(subject).await?;
-        if subject.starts_with("net:") && now - last > throttle::NETWORK_MEMORY_SECONDS {
-            continue;
-        }
-        if let throttle::Verdict::Wait(seconds) = throttle::verdict(failures, last, now) {
+        if let Err(seconds) = app.store.begin_attempt(subject, now).await? {
             wait = Some(wait.map_or(seconds, |w: i64| w.max(seconds)));
         }
     }
     Ok(wait)
 }
 
-/// The counters that may delay this attempt. A browser that completed a
-/// login to this account before skips the account's counter, so that someone
-/// who only knows the email address cannot lock its owner out; the client
-/// network's counter always applies.
-async fn throttle_subjects<'a>(
+/// Open an attempt at the password or the code: count it on the account and
+/// the client network, and return the wait if either must hold it back. A
+/// browser that completed a login to this account before is not held back by
+/// the account's count, so that someone who only knows the email address
+/// cannot lock its owner out; its attempt still counts.
+async fn open_attempt(
     app: &App,
     provider: Option<&Provider>,
-    account: &'a str,
-    network: &'a str,
+    account: &str,
+    network: &str,
     jar: &CookieJar,
-) -> Result<Vec<&'a str>, AppError> {
+) -> Result<Option<i64>, AppError> {
     let known_device = match (provider, jar.get(DEVICE_COOKIE)) {
         (Some(provider), Some(cookie)) => app.store.is_known_device(provider.id, &hash_token(cookie.value())).await?,
         _ => false,
     };
-    Ok(if known_device { vec![network] } else { vec![account, network] })
+    if known_device {
+        app.store.record_login_failure(account, now()).await?;
+        throttle_wait(app, &[network]).await
+    } else {
+        throttle_wait(app, &[account, network]).await
+    }
 }
 
+/// Take back the network's count for an attempt whose password or code was
+/// right. The account's count ends only with a complete login.
+pub async fn attempt_succeeded(app: &App, network: &str) -> Result<(), AppError> {
+    app.store.forgive_attempt(network).await?;
+    Ok(())
+}
+
+/// Whether the account is locked: more failures in a row than the lock
+/// threshold, counting the attempt now under way.
 pub async fn account_locked(app: &App, subject: &str) -> Result<bool, AppError> {
     let (failures, _) = app.store.login_failures(subject).await?;
-    Ok(throttle::is_locked(failures))
+    Ok(failures > throttle::LOCK_AFTER)
 }
 
-/// Count a failed password or code on both counters; lock the account and
-/// mail its owner when the account counter reaches the threshold.
-pub async fn record_failure(app: &App, account: &str, network: &str, provider: Option<&Provider>, event: SecurityEvent, device: &str) -> Result<(), AppError> {
+/// Log a failed password or code (already counted when the attempt opened);
+/// lock the account and mail its owner when its count reaches the threshold.
+pub async fn record_failure(app: &App, account: &str, _network: &str, provider: Option<&Provider>, event: SecurityEvent, device: &str) -> Result<(), AppError> {
     let now = now();
-    let failures = app.store.record_login_failure(account, now).await?;
-    app.store.record_login_failure(network, now).await?;
+    let (failures, _) = app.store.login_failures(account).await?;
     let Some(provider) = provider else {
         return Ok(());
     };
@@ -198,8 +211,7 @@ pub async fn submit(
     let device = device_label(&headers);
 
     let provider = app.store.provider_by_email(&email).await?;
-    let subjects = throttle_subjects(&app, provider.as_ref(), &account, &network, &jar).await?;
-    if let Some(seconds) = throttle_wait(&app, &subjects).await? {
+    if let Some(seconds) = open_attempt(&app, provider.as_ref(), &account, &network, &jar).await? {
         return Ok(wait_message(&app, tr, email, seconds));
     }
 
@@ -217,6 +229,8 @@ pub async fn submit(
         return Ok(login_failed(&app, tr, email, "login-failed", StatusCode::UNAUTHORIZED));
     }
     if provider.email_verified_at.is_none() {
+        // This attempt stays counted, exactly like a wrong password, so the
+        // counters do not tell an unconfirmed registration apart.
         tracing::info!(provider = provider.id.0, "login before email verification, link sent again");
         super::signup::resend_verification(&app, &provider).await?;
         return Ok(login_failed(&app, tr, email, "login-failed", StatusCode::UNAUTHORIZED));
@@ -224,6 +238,7 @@ pub async fn submit(
 
     // The account count is cleared only after the second factor, or a known
     // password would reset it between guesses of the code.
+    attempt_succeeded(&app, &network).await?;
     let jar = start_session(&app, provider.id, SessionStage::Password, &device, jar).await?;
     let has_factor = app.store.totp_factor(provider.id).await?.is_some() || app.store.passkey_count(provider.id).await? > 0;
     let next = if has_factor { "/login/code" } else { "/account/setup" };
@@ -280,8 +295,7 @@ pub async fn code_submit(
     let device = device_label(&headers);
     let failed = code_page(&app, tr, &provider, Some(tr.t("code-invalid"))).await?;
 
-    let subjects = throttle_subjects(&app, Some(&provider), &account, &network, &jar).await?;
-    if let Some(seconds) = throttle_wait(&app, &subjects).await? {
+    if let Some(seconds) = open_attempt(&app, Some(&provider), &account, &network, &jar).await? {
         let page = code_page(&app, tr, &provider, Some(wait_text(tr, seconds))).await?;
         return Ok(render(StatusCode::TOO_MANY_REQUESTS, &page));
     }
@@ -313,7 +327,7 @@ pub async fn code_submit(
         return Ok(render(StatusCode::UNAUTHORIZED, &failed));
     }
 
-    app.store.clear_login_failures(&account).await?;
+    attempt_succeeded(&app, &network).await?;
     let jar = complete_login(&app, &provider, &headers, jar).await?;
     // Under a passkey-only setting, an account that still has none sets one up next.
     let needs_passkey = !super::passkeys::totp_allowed(&app) && app.store.passkey_count(provider.id).await? == 0;

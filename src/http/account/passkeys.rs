@@ -22,7 +22,7 @@ use webauthn_rs::prelude::{
     RegisterPublicKeyCredential, Uuid,
 };
 
-use super::login::{account_locked, account_subject, complete_login, network_subject, record_failure, throttle_wait};
+use super::login::{account_locked, account_subject, attempt_succeeded, complete_login, network_subject, record_failure, throttle_wait};
 use super::{device_label, now, provider_tr, send_mail};
 use crate::accounts::recovery;
 use crate::config::SecondFactor;
@@ -223,6 +223,7 @@ pub async fn authenticate_finish(
     };
 
     app.store.clear_login_failures(&account).await?;
+    attempt_succeeded(&app, &network).await?;
     record_use(&app, provider.id, &result).await?;
     tracing::info!(provider = provider.id.0, "passkey used as second factor");
     let jar = complete_login(&app, &provider, &headers, jar).await?;
@@ -292,6 +293,7 @@ pub async fn discover_finish(
     }
 
     app.store.clear_login_failures(&account).await?;
+    attempt_succeeded(&app, &network).await?;
     update_passkey(&app, &row, passkey, &result).await?;
     tracing::info!(provider = provider.id.0, "passwordless sign-in with a passkey");
     let jar = complete_login(&app, &provider, &headers, jar).await?;
@@ -410,7 +412,7 @@ async fn take_state<T: DeserializeOwned>(app: &App, key_hash: &[u8], kind: Cerem
 /// Clean the name the provider typed. Without one, use the browser and system
 /// of the registering device, or else a default name.
 fn passkey_name(typed: &str, device: &str, locale: &Locale) -> String {
-    let cleaned: String = typed.trim().chars().filter(|c| !c.is_control()).take(MAX_NAME_CHARS).collect();
+    let cleaned: String = typed.trim().chars().filter(|c| !crate::core::validate::is_forbidden(*c)).take(MAX_NAME_CHARS).collect();
     if !cleaned.is_empty() {
         return cleaned;
     }
