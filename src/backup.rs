@@ -52,7 +52,9 @@ pub async fn create(store: &Store, data_dir: &Path, keep: usize) -> anyhow::Resu
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create backup folder {}", dir.display()))?;
     restrict_permissions(&dir)?;
 
-    let name = format!("{PREFIX}{}.db", timestamp(SystemTime::now()));
+    // The random part keeps two backups in the same millisecond (the daily
+    // one and `visite backup`) apart; the timestamp first keeps names sorted.
+    let name = format!("{PREFIX}{}-{:04x}.db", timestamp(SystemTime::now()), rand::random::<u16>());
     let final_path = dir.join(&name);
     let temporary = dir.join(format!(".{name}.tmp"));
     let _ = std::fs::remove_file(&temporary);

@@ -94,17 +94,18 @@ async fn restore_rejects_damaged_and_foreign_files() {
 
 #[tokio::test]
 async fn backups_keep_the_newest() {
-    let app = spawn_app().await;
-    let store = Store::open(app.data_dir.path()).await.unwrap();
+    // No server here: its own daily backup would land in the same folder.
+    let data_dir = tempfile::tempdir().unwrap();
+    let store = Store::open(data_dir.path()).await.unwrap();
     let mut made = Vec::new();
     for _ in 0..4 {
-        made.push(visite::backup::create(&store, app.data_dir.path(), 2).await.unwrap());
+        made.push(visite::backup::create(&store, data_dir.path(), 2).await.unwrap());
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
 
-    let kept = visite::backup::list(app.data_dir.path()).unwrap();
+    let kept = visite::backup::list(data_dir.path()).unwrap();
     assert_eq!(kept, made[2..].to_vec());
-    let leftovers: Vec<_> = std::fs::read_dir(app.data_dir.path().join("backups"))
+    let leftovers: Vec<_> = std::fs::read_dir(data_dir.path().join("backups"))
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|name| name.ends_with(".tmp"))

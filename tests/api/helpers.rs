@@ -124,6 +124,15 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "first login of {slug} failed");
         assert_eq!(response.headers()["location"], "/account/setup");
         client.enrol_totp().await;
+
+        // Mail goes out in the background: wait for the enrolment notice, so
+        // that tests counting mails start from a settled outbox.
+        for _ in 0..100 {
+            if self.mails().iter().filter(|mail| mail.to.contains(&signup.email)).count() >= 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         client
     }
 
