@@ -272,15 +272,19 @@ async fn failures_grow_delays_across_both_steps() {
         let response = client.login("praxis-muster@praxis.example", "wrong password here").await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "attempt {attempt}");
     }
-    // The right password counts as the fifth attempt until the code is right,
-    // so the code step is already held back: the counter is shared.
+    // The right password stays counted until the code is right too.
     let response = client.login("praxis-muster@praxis.example", PASSWORD).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.counters("account:%").await, (1, 5), "the right password was not counted");
+
+    // With a long delay on the account, the code step waits too: one counter.
+    app.hold_counters("account:%", 12).await;
     let response = client.post_form("/login/code", &[("code", "000000")]).await;
-    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS, "no delay after five attempts");
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS, "the code step ignored the account's count");
     assert!(response.text().await.unwrap().contains("wait"));
 
-    // Another account from the same network waits too.
+    // Another account from the same network waits when the network's count is high.
+    app.hold_counters("net:%", 12).await;
     let response = app.client().login("someone@praxis.example", "whatever it is").await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS, "the network counter did not apply");
 }

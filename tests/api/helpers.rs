@@ -147,6 +147,32 @@ impl TestApp {
         paths.iter().map(|path| Mail::parse(&std::fs::read_to_string(path).unwrap())).collect()
     }
 
+    /// Set the failure counters matching `pattern` (SQL LIKE) to `failures`,
+    /// the last one now, so a test sees a long delay without racing the clock.
+    pub async fn hold_counters(&self, pattern: &str, failures: i64) {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.data_dir.path().join("visite.db").display())).await.unwrap();
+        sqlx::query("UPDATE login_failures SET failures = $1, last_failure_at = $2 WHERE subject LIKE $3")
+            .bind(failures)
+            .bind(now_seconds() as i64)
+            .bind(pattern)
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
+
+    /// The nonzero failure counters matching `pattern` (SQL LIKE), as (rows, highest count).
+    pub async fn counters(&self, pattern: &str) -> (i64, i64) {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.data_dir.path().join("visite.db").display())).await.unwrap();
+        let row: (i64, Option<i64>) = sqlx::query_as("SELECT COUNT(*), MAX(failures) FROM login_failures WHERE subject LIKE $1 AND failures > 0")
+            .bind(pattern)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        (row.0, row.1.unwrap_or(0))
+    }
+
     /// The mails once there are at least `count`, waiting up to five seconds,
     /// because the server sends mail in the background.
     pub async fn wait_for_mails(&self, count: usize) -> Vec<Mail> {
