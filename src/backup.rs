@@ -69,7 +69,7 @@ pub async fn create(store: &Store, data_dir: &Path, keep: usize) -> anyhow::Resu
     Ok(final_path)
 }
 
-/// The backups in `data_dir`, oldest first.
+/// List the backups in `data_dir`, oldest first.
 pub fn list(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let dir = data_dir.join(BACKUP_DIR);
     if !dir.exists() {
@@ -88,7 +88,7 @@ pub fn list(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(backups)
 }
 
-/// Whether the newest backup is older than [`BACKUP_INTERVAL`], or missing.
+/// Return whether the newest backup is older than [`BACKUP_INTERVAL`], or missing.
 pub fn due(data_dir: &Path) -> bool {
     let newest = list(data_dir).ok().and_then(|backups| backups.last().cloned());
     let modified = newest.and_then(|path| std::fs::metadata(path).ok()?.modified().ok());
@@ -118,7 +118,7 @@ pub async fn check(file: &Path) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("{} is not a readable SQLite database", file.display()))?;
     if integrity != "ok" {
-        bail!("{} is damaged: SQLite integrity check says {integrity:?}", file.display());
+        bail!("{} is damaged: the SQLite integrity check failed with {integrity:?}", file.display());
     }
     let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = 1 ORDER BY version")
         .fetch_all(&pool)

@@ -116,7 +116,7 @@ impl Tr {
         LOCALES.try_lookup(self.lang.identifier(), key).unwrap_or_else(|| key.to_owned())
     }
 
-    /// The string for `key` with one named argument.
+    /// Look up the string for `key` with one named argument.
     pub fn t1(&self, key: &str, name: &'static str, value: impl Into<FluentValue<'static>>) -> String {
         let args = HashMap::from([(std::borrow::Cow::Borrowed(name), value.into())]);
         LOCALES
@@ -124,7 +124,7 @@ impl Tr {
             .unwrap_or_else(|| key.to_owned())
     }
 
-    /// The string for `key` with named arguments.
+    /// Look up the string for `key` with named arguments.
     pub fn with_args(&self, key: &str, args: &[(&'static str, String)]) -> String {
         let args: HashMap<_, _> = args
             .iter()
@@ -204,7 +204,8 @@ mod tests {
             let tr = Tr::new(lang);
             for id in message_ids(lang.source()) {
                 let text = tr.with_args(id, &args);
-                assert!(text != id && !text.trim().is_empty(), "{id} is empty in {}", lang.code());
+                assert_ne!(text, id, "{id} is missing in {}", lang.code());
+                assert!(!text.trim().is_empty(), "{id} is empty in {}", lang.code());
             }
         }
     }

@@ -6,7 +6,7 @@
 pub const FREE_FAILURES: u32 = 5;
 /// Failures in a row after which an account needs the emailed unlock link.
 pub const LOCK_AFTER: u32 = 100;
-/// Longest wait between two attempts, in seconds.
+/// Maximum wait between two attempts, in seconds.
 pub const MAX_DELAY_SECONDS: i64 = 15 * 60;
 /// A client network's count starts over after this long without a failure,
 /// so that typos of many users behind one address do not add up for ever.

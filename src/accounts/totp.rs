@@ -53,7 +53,7 @@ pub fn verify(secret: &[u8], code: &str, now: u64, last_step: u64) -> Result<u64
     Ok(step)
 }
 
-/// The code for Unix time `now`, for tests and the enrolment check.
+/// Compute the code for Unix time `now`, for tests and the enrolment check.
 pub fn code_at(secret: &[u8], now: u64) -> String {
     totp(secret).map(|totp| totp.generate(now).to_string()).unwrap_or_default()
 }
@@ -74,7 +74,7 @@ pub fn otpauth_uri(secret: &[u8], account: &str) -> String {
     )
 }
 
-/// The QR code of `uri` as an SVG image, rendered on the server.
+/// Render the QR code of `uri` as an SVG image on the server.
 pub fn qr_svg(uri: &str) -> Option<String> {
     let code = QrCode::new(uri.as_bytes()).ok()?;
     Some(code.render::<svg::Color<'_>>().min_dimensions(220, 220).quiet_zone(true).build())

@@ -4,7 +4,7 @@
 //! unknown types, unknown fields and duplicate keys are errors, so a client
 //! cannot smuggle data past the server or confuse it about a message's meaning.
 //! The sender of a message is never a field: it is the connection that carried
-//! it, which the server already knows.
+//! it, which the server already has.
 
 use serde::{Deserialize, Serialize};
 

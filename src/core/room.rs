@@ -54,7 +54,7 @@ impl Default for Limits {
     }
 }
 
-/// Why the room rejected a message. `is_abuse` tells whether the sender broke
+/// Why the room rejected a message. `is_abuse` reports whether the sender broke
 /// the rules of its role, rather than lost a harmless race with another event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
@@ -85,7 +85,7 @@ impl Refusal {
     }
 }
 
-/// What the caller must do after an event.
+/// An action the caller must carry out after an event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Send { to: ConnId, message: ServerMessage },
@@ -399,7 +399,7 @@ impl Room {
         self.push_queue(out);
     }
 
-    /// The other participant of the running call, if `conn` is in it.
+    /// Return the other participant of the running call, if `conn` is in it.
     fn peer_of(&self, conn: ConnId) -> Result<ConnId, Refusal> {
         let role = self.conns.get(&conn).copied();
         match (&self.call, role) {
@@ -451,7 +451,7 @@ impl Room {
     }
 }
 
-/// The message that goes to the peer for a call message, or `None` for other messages.
+/// Return the message for the peer of a call message, or `None` for other messages.
 fn relayed(message: ClientMessage) -> Option<ServerMessage> {
     match message {
         ClientMessage::Description { description } => Some(ServerMessage::Description { description }),

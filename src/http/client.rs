@@ -56,7 +56,7 @@ fn canonical(ip: IpAddr) -> IpAddr {
 }
 
 /// The key for per-client limits: an IPv4 address, or the /64 network of an
-/// IPv6 address, because one IPv6 client usually holds a whole /64.
+/// IPv6 address, because one IPv6 client usually has a whole /64.
 pub fn client_key(ip: IpAddr) -> IpAddr {
     match canonical(ip) {
         IpAddr::V6(v6) => {

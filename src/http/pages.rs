@@ -16,7 +16,7 @@ use crate::core::validate::{Slug, SlugError};
 use crate::i18n::Tr;
 use crate::store::{CallRecord, Provider, UniqueViolation, WriteError};
 
-/// Longest waiting-room message, in characters.
+/// Maximum length of the waiting-room message, in characters.
 const WAITING_MESSAGE_MAX_CHARS: usize = 500;
 const RECENT_CALLS: i64 = 20;
 

@@ -46,7 +46,7 @@ pub fn removal_cookie() -> Cookie<'static> {
     cookie
 }
 
-/// The signed-in provider; handlers that take it answer 401 without a live session.
+/// The signed-in provider; handlers that take it return 401 without a live session.
 pub struct CurrentProvider(pub Provider);
 
 /// Any live session, also one that still lacks the second factor.

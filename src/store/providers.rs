@@ -72,7 +72,7 @@ macro_rules! select_provider {
 }
 
 impl Store {
-    /// Whether a room link is free: no provider has it and no live reservation holds it.
+    /// Whether a room link is free: no provider has it and no live reservation keeps it.
     pub async fn slug_available(&self, slug: &str, now: i64) -> sqlx::Result<bool> {
         let taken: i64 = sqlx::query_scalar(
             "SELECT (SELECT COUNT(*) FROM providers WHERE slug = $1)

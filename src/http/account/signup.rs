@@ -24,9 +24,9 @@ const EMAIL_MAX_CHARS: usize = 254;
 /// How long an email verification link works; unconfirmed accounts are
 /// deleted after the same time.
 pub const VERIFY_LINK_SECONDS: i64 = 24 * 60 * 60;
-/// Least time between two verification mails for the same account.
+/// Minimum time between two verification mails for the same account.
 const RESEND_AFTER_SECONDS: i64 = 10 * 60;
-/// Least time between two "somebody used your address" mails.
+/// Minimum time between two "somebody used your address" mails.
 const MAIL_REPEAT_SECONDS: i64 = 60 * 60;
 
 #[derive(Template, Default)]
