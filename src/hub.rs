@@ -10,14 +10,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use tokio::sync::{Notify, mpsc};
 
 use crate::core::protocol::{ClientMessage, EndReason, ErrorCode, IceServer, ServerMessage};
-use crate::core::room::{ClientKey, ConnId, Effect, Limits, Millis, RejoinToken, Room};
+use crate::core::room::{ClientKey, ConnId, Effect, Limits, Millis, Room};
 use crate::store::{ProviderId, Store};
+use crate::tickets::TicketKey;
 
 /// Messages a connection may have queued before it counts as too slow and is closed.
 const OUTBOX_CAPACITY: usize = 64;
@@ -30,6 +29,8 @@ pub mod close_code {
     pub const INVALID_DATA: u16 = 1007;
     pub const POLICY_VIOLATION: u16 = 1008;
     pub const MESSAGE_TOO_BIG: u16 = 1009;
+    /// The server restarts: reconnect in a moment.
+    pub const SERVICE_RESTART: u16 = 1012;
 }
 
 /// What a WebSocket task writes to its socket.
@@ -63,6 +64,7 @@ pub struct Hub {
     limits: Limits,
     ice_servers: Vec<IceServer>,
     store: Store,
+    tickets: TicketKey,
 }
 
 /// One open connection in one room. Dropping it counts as a disconnect.
@@ -76,13 +78,14 @@ pub struct Connection {
 }
 
 impl Hub {
-    pub fn new(limits: Limits, ice_servers: Vec<IceServer>, store: Store) -> Arc<Self> {
+    pub fn new(limits: Limits, ice_servers: Vec<IceServer>, store: Store, tickets: TicketKey) -> Arc<Self> {
         Arc::new(Self {
             rooms: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(1),
             limits,
             ice_servers,
             store,
+            tickets,
         })
     }
 
@@ -97,7 +100,12 @@ impl Hub {
         let mut rooms = lock(&self.rooms);
         let room = rooms
             .entry(provider)
-            .or_insert_with(|| Arc::new(Mutex::new(RoomShell { room: Room::new(self.limits), outboxes: HashMap::new() })))
+            .or_insert_with(|| {
+                // Numbers start at random, below 2^52 so browsers hold them exactly.
+                let first_id = rand::rng().next_u64() >> 12 | 1;
+                let room = Room::with_first_id(self.limits, first_id);
+                Arc::new(Mutex::new(RoomShell { room, outboxes: HashMap::new() }))
+            })
             .clone();
         {
             let mut shell = lock(&room);
@@ -125,14 +133,22 @@ impl Hub {
         lock(&self.rooms).retain(|_, room| !lock(room).room.is_idle());
     }
 
-    /// End every call and close every connection, for a shutdown.
-    pub fn close_all(&self) {
+    /// For a shutdown: record how long running calls have lasted, and close
+    /// every connection with code 1012, which tells browsers to reconnect.
+    /// The calls go on between the browsers, which resume them on the next server.
+    pub fn shut_down(&self) {
         let now = now_millis();
         let rooms: Vec<_> = lock(&self.rooms).iter().map(|(id, room)| (*id, room.clone())).collect();
         for (provider, room) in rooms {
             let mut shell = lock(&room);
-            let effects = shell.room.close_all(now);
-            self.apply(provider, &mut shell, effects);
+            for effect in shell.room.shut_down(now) {
+                match effect {
+                    Effect::Close { conn } => close(&mut shell, conn, close_code::SERVICE_RESTART),
+                    other => {
+                        self.apply(provider, &mut shell, vec![other]);
+                    }
+                }
+            }
         }
     }
 
@@ -170,13 +186,13 @@ impl Hub {
                         dropped.push(to);
                     }
                 }
-                Effect::Close { conn } => {
-                    if let Some(outbox) = shell.outboxes.remove(&conn) {
-                        if outbox.sender.try_send(Outbound::Close(close_code::NORMAL)).is_err() {
-                            outbox.kill.notify_one();
-                        }
+                Effect::Ticket { to, ticket } => {
+                    let message = ServerMessage::Ticket { token: self.tickets.sign(provider, ticket) };
+                    if !send(shell, to, &message) {
+                        dropped.push(to);
                     }
                 }
+                Effect::Close { conn } => close(shell, conn, close_code::NORMAL),
                 Effect::Refused { conn, refusal } => {
                     tracing::warn!(room = provider.0, conn = conn.0, ?refusal, "message refused");
                     if refusal.is_abuse() {
@@ -186,17 +202,23 @@ impl Hub {
                 Effect::CallStarted { call, .. } => {
                     tracing::info!(room = provider.0, call = call.0, "call started");
                 }
-                Effect::CallEnded { call, started_at, ended_at, reason } => {
-                    self.record_call(provider, call.0, started_at, ended_at, reason);
+                Effect::CallResumed { call } => {
+                    tracing::info!(room = provider.0, call = call.0, "call side resumed");
+                }
+                Effect::CallRecord { call, started_at, until, ended } => {
+                    self.record_call(provider, call.0, started_at, until, ended);
                 }
             }
         }
     }
 
-    fn record_call(&self, provider: ProviderId, call: u64, started_at: Millis, ended_at: Millis, reason: EndReason) {
+    fn record_call(&self, provider: ProviderId, call: u64, started_at: Millis, until: Millis, ended: Option<EndReason>) {
         let started = (started_at / 1000) as i64;
-        let duration = (ended_at.saturating_sub(started_at) / 1000) as i64;
-        tracing::info!(room = provider.0, call, duration_seconds = duration, ?reason, "call ended");
+        let duration = (until.saturating_sub(started_at) / 1000) as i64;
+        match ended {
+            Some(reason) => tracing::info!(room = provider.0, call, duration_seconds = duration, ?reason, "call ended"),
+            None => tracing::info!(room = provider.0, call, duration_seconds = duration, "call continues without this server"),
+        }
 
         let store = self.store.clone();
         tokio::spawn(async move {
@@ -215,8 +237,22 @@ impl Connection {
     /// Feed a decoded message into the room. Returns how many abuse strikes
     /// the message earned its sender.
     pub fn handle(&self, message: ClientMessage) -> u32 {
+        let now = now_millis();
+        let ticket = |token: &str| self.hub.tickets.verify(self.provider, token, now);
         let mut shell = lock(&self.room);
-        let effects = shell.room.handle(self.conn, message, now_millis(), fresh_token);
+        let effects = match message {
+            // A ticket that fails the check is answered like any resumption
+            // the room cannot honour.
+            ClientMessage::Resume { token, name } => match ticket(&token) {
+                Some(ticket) => shell.room.resume(self.conn, ticket, &name, now),
+                None => shell.room.handle(self.conn, ClientMessage::Resume { token: String::new(), name: String::new() }, now),
+            },
+            ClientMessage::ResumeCall { token } => match ticket(&token) {
+                Some(ticket) => shell.room.resume_call(self.conn, ticket, now),
+                None => shell.room.handle(self.conn, ClientMessage::ResumeCall { token: String::new() }, now),
+            },
+            message => shell.room.handle(self.conn, message, now),
+        };
         let strikes = self.hub.apply(self.provider, &mut shell, effects);
         strikes.get(&self.conn).copied().unwrap_or(0)
     }
@@ -272,10 +308,14 @@ fn send(shell: &mut RoomShell, to: ConnId, message: &ServerMessage) -> bool {
     false
 }
 
-fn fresh_token() -> RejoinToken {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    RejoinToken(URL_SAFE_NO_PAD.encode(bytes))
+/// Ask a connection to close with `code` after what is queued for it, or end
+/// it at once when its queue is full.
+fn close(shell: &mut RoomShell, conn: ConnId, code: u16) {
+    if let Some(outbox) = shell.outboxes.remove(&conn)
+        && outbox.sender.try_send(Outbound::Close(code)).is_err()
+    {
+        outbox.kill.notify_one();
+    }
 }
 
 pub fn now_millis() -> Millis {

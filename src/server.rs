@@ -18,6 +18,7 @@ use crate::backup::DataDirLock;
 use crate::hub::Hub;
 use crate::mail::{MailSettings, Mailer};
 use crate::store::Store;
+use crate::tickets::TicketKey;
 use limits::ConnectionLimits;
 use listener::{Acceptor, Phase};
 
@@ -63,7 +64,8 @@ impl Server {
         };
         let mail_settings = MailSettings { smtp_url: settings.smtp_url.clone(), from: settings.mail_from.clone() };
         let mailer = Mailer::new(&mail_settings, &settings.data_dir)?;
-        let hub = Hub::new(limits, settings.ice_servers.clone(), store.clone());
+        let tickets = TicketKey::new(store.server_key("tickets", random_key()).await?);
+        let hub = Hub::new(limits, settings.ice_servers.clone(), store.clone(), tickets);
         let webauthn = relying_party(&settings.link_origin(bound))?;
         let app = AppState::new(store, mailer, hub, settings, bound, webauthn);
         Ok(Self { listener, app, _lock: lock })
@@ -98,7 +100,7 @@ impl Server {
         tracing::info!(open = limits.open(), "shutting down");
         // WebSocket tasks never end by themselves: end them, so the shutdown
         // only waits for requests in flight.
-        hub.close_all();
+        hub.shut_down();
         let _ = phase_tx.send(Phase::Draining);
         if tokio::time::timeout(SHUTDOWN_GRACE, limits.all_closed()).await.is_err() {
             tracing::warn!(open = limits.open(), "shutdown deadline reached, closing remaining connections");
@@ -122,6 +124,14 @@ fn relying_party(origin: &str) -> anyhow::Result<Option<webauthn_rs::Webauthn>> 
         .and_then(|builder| builder.rp_name("visite").build())
         .with_context(|| format!("cannot set up passkeys for the public origin {origin:?}"))?;
     Ok(Some(webauthn))
+}
+
+/// 32 random bytes for a new server key.
+fn random_key() -> Vec<u8> {
+    use rand::RngCore;
+    let mut key = vec![0u8; 32];
+    rand::rng().fill_bytes(&mut key);
+    key
 }
 
 /// Resolves on SIGINT or SIGTERM.

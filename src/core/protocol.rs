@@ -54,8 +54,13 @@ pub struct IceCandidate {
 pub enum ClientMessage {
     /// Patient: enter the waiting room under a self-declared display name.
     CheckIn { name: String },
-    /// Patient: take back a place in the queue after a reload.
-    Resume { token: String },
+    /// Patient: take back a place in the queue, or a side of the running call,
+    /// after a reload or a lost connection, also on a restarted server. The
+    /// name is used only when this server does not know the patient yet.
+    Resume { token: String, name: String },
+    /// Provider: take back the provider's side of a running call after the
+    /// connection was lost, with the ticket of that call.
+    ResumeCall { token: String },
     /// Patient: leave the waiting room. Variants without data are empty
     /// structs so that `deny_unknown_fields` applies to them too.
     Leave {},
@@ -63,6 +68,8 @@ pub enum ClientMessage {
     Admit { patient: PatientId },
     /// Provider: send this patient away, waiting or in a call.
     Remove { patient: PatientId },
+    /// Provider: show a short note to one waiting patient, such as "about 5 minutes".
+    NotePatient { patient: PatientId, text: String },
     /// Call participant: an offer or answer for the other participant.
     Description { description: SessionDescription },
     /// Call participant: a trickled ICE candidate, or `null` at the end of candidates.
@@ -142,16 +149,24 @@ pub enum ErrorCode {
     PatientNotConnected,
     CallInProgress,
     NoCall,
+    InvalidNote,
 }
 
 /// A message from the server to one browser.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
-    /// Patient: the check-in worked; keep this token to resume after a reload.
-    CheckedIn { token: String },
-    /// Patient: their own status, and nothing about anybody else.
-    Status { state: PatientStatus },
+    /// Patient (on check-in and then now and then) and provider (during a
+    /// call): a signed ticket to resume with after a lost connection. Each
+    /// ticket expires after the rejoin grace period, so it is renewed.
+    Ticket { token: String },
+    /// Patient: their own status, with the provider's note to them if any,
+    /// and nothing about anybody else.
+    Status {
+        state: PatientStatus,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
     /// Provider: the whole waiting room, sent after every change.
     Queue {
         patients: Vec<QueueEntry>,
@@ -167,6 +182,9 @@ pub enum ServerMessage {
     Description { description: SessionDescription },
     Candidate { candidate: Option<IceCandidate> },
     MediaState { audio: bool, video: bool },
+    /// A participant took back its side of the running call; messages that
+    /// the other side sent in the meantime follow.
+    CallResumed {},
     /// Both participants, or a waiting patient who was sent away.
     CallEnded { reason: EndReason },
     Error { code: ErrorCode },
@@ -228,7 +246,9 @@ mod tests {
 
     #[test]
     fn encode_server_message() {
-        let text = serde_json::to_string(&ServerMessage::Status { state: PatientStatus::Waiting }).unwrap();
+        let text = serde_json::to_string(&ServerMessage::Status { state: PatientStatus::Waiting, note: None }).unwrap();
         assert_eq!(text, r#"{"type":"status","state":"waiting"}"#);
+        let text = serde_json::to_string(&ServerMessage::CallResumed {}).unwrap();
+        assert_eq!(text, r#"{"type":"call_resumed"}"#);
     }
 }

@@ -6,14 +6,22 @@
 //! which message to send on which connection, which connection to close, and
 //! which call started or ended. Every decision about who may talk to whom is
 //! made here, from the connection an event came on.
+//!
+//! A lost connection does not end a visit at once. The room hands every
+//! patient, and the provider during a call, a [`Ticket`] that the caller signs;
+//! with it, a new connection takes back the queue place or its side of the
+//! call within the grace period, on this server or, after a restart, on a new
+//! one. Meanwhile the call's media keep flowing between the two browsers.
 
 use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
 
 use super::protocol::{
     CallId, CallSummary, ClientMessage, EndReason, ErrorCode, PatientId, PatientStatus,
     QueueEntry, ServerMessage,
 };
-use super::validate::DisplayName;
+use super::validate::{DisplayName, WaitingNote};
 
 /// An opaque key for the client network a patient connects from, such as a
 /// hash of the IP address; the room only compares keys.
@@ -26,16 +34,9 @@ pub struct ConnId(pub u64);
 /// Unix time in milliseconds.
 pub type Millis = u64;
 
-/// A random secret that lets a reloaded patient page take back its queue place.
-/// It is held in memory only and redacted in `Debug`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct RejoinToken(pub String);
-
-impl std::fmt::Debug for RejoinToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RejoinToken(<redacted>)")
-    }
-}
+/// Messages kept for a call participant whose connection is away. Enough for
+/// an ICE restart (an offer and its candidates); more are dropped.
+const MAX_PENDING: usize = 64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -44,7 +45,8 @@ pub struct Limits {
     /// Maximum number of patients waiting at once from one client network,
     /// so that one address cannot fill a room.
     pub max_waiting_per_client: usize,
-    /// How long a disconnected waiting patient keeps their place.
+    /// How long a disconnected patient keeps their place, and a call its
+    /// disconnected side; also how long a ticket stays valid.
     pub rejoin_grace_ms: Millis,
 }
 
@@ -52,6 +54,34 @@ impl Default for Limits {
     fn default() -> Self {
         Self { max_waiting: 50, max_waiting_per_client: 5, rejoin_grace_ms: 120_000 }
     }
+}
+
+/// Who a ticket was issued to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketRole {
+    Patient,
+    Provider,
+}
+
+/// The call a ticket lets its holder return to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallClaim {
+    pub id: CallId,
+    pub started_at: Millis,
+}
+
+/// What the room vouches for when it hands out a ticket. The caller signs it
+/// for the room's provider and checks the signature, the room and the expiry
+/// before passing it back in; the room trusts nothing else a client sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ticket {
+    pub role: TicketRole,
+    pub patient: PatientId,
+    pub waiting_since: Millis,
+    pub call: Option<CallClaim>,
+    pub expires: Millis,
 }
 
 /// Why the room rejected a message. `is_abuse` reports whether the sender broke
@@ -89,12 +119,20 @@ impl Refusal {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Send { to: ConnId, message: ServerMessage },
+    /// Sign the ticket and send it to the connection as a `ticket` message.
+    Ticket { to: ConnId, ticket: Ticket },
     /// Close the connection after sending what was queued for it.
     Close { conn: ConnId },
     /// A message was rejected; log it (without names) and count it against the sender.
     Refused { conn: ConnId, refusal: Refusal },
     CallStarted { call: CallId, at: Millis },
-    CallEnded { call: CallId, started_at: Millis, ended_at: Millis, reason: EndReason },
+    /// A participant took back a side of a call, which this room may have
+    /// known before or learns of only now, after a restart.
+    CallResumed { call: CallId },
+    /// Record the call as lasting at least until `until`; repeated for the
+    /// same call, the longest record wins. `ended` is `None` when the call
+    /// goes on without this server, which shuts down.
+    CallRecord { call: CallId, started_at: Millis, until: Millis, ended: Option<EndReason> },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,23 +142,76 @@ enum Role {
     Patient(Option<PatientId>),
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Patient,
+    Provider,
+}
+
 #[derive(Debug)]
 struct Patient {
     name: DisplayName,
     client: ClientKey,
-    token: RejoinToken,
     waiting_since: Millis,
     conn: Option<ConnId>,
     disconnected_at: Option<Millis>,
+    /// When this patient's current ticket was issued.
+    ticket_issued_at: Millis,
+    /// The provider's note to this patient, shown on the waiting page.
+    note: Option<WaitingNote>,
 }
 
 #[derive(Debug)]
 struct Call {
     id: CallId,
     patient: PatientId,
-    patient_conn: ConnId,
-    provider_conn: ConnId,
+    patient_conn: Option<ConnId>,
+    provider_conn: Option<ConnId>,
     started_at: Millis,
+    /// Since when a side has been away, if one is.
+    away_since: Option<Millis>,
+    /// Messages for the side that is away, in order.
+    pending: Vec<(Side, ServerMessage)>,
+    /// When the provider's current call ticket was issued.
+    provider_ticket_issued_at: Millis,
+}
+
+impl Call {
+    /// A call that this room learns of from a ticket, with both sides away
+    /// until they resume.
+    fn taken_up(claim: CallClaim, patient: PatientId, now: Millis) -> Self {
+        Self {
+            id: claim.id,
+            patient,
+            patient_conn: None,
+            provider_conn: None,
+            started_at: claim.started_at,
+            away_since: Some(now),
+            pending: Vec::new(),
+            provider_ticket_issued_at: now,
+        }
+    }
+
+    fn conn(&self, side: Side) -> Option<ConnId> {
+        match side {
+            Side::Patient => self.patient_conn,
+            Side::Provider => self.provider_conn,
+        }
+    }
+
+    fn side_of(&self, conn: ConnId) -> Option<Side> {
+        if self.patient_conn == Some(conn) {
+            Some(Side::Patient)
+        } else if self.provider_conn == Some(conn) {
+            Some(Side::Provider)
+        } else {
+            None
+        }
+    }
+
+    fn claim(&self) -> CallClaim {
+        CallClaim { id: self.id, started_at: self.started_at }
+    }
 }
 
 /// The waiting room and call state of one provider's room.
@@ -130,23 +221,34 @@ pub struct Room {
     conns: HashMap<ConnId, Role>,
     /// The client network of each patient connection.
     clients: HashMap<ConnId, ClientKey>,
-    /// Waiting patients and the patient in the call, ordered by check-in.
+    /// Waiting patients and the patient in the call.
     patients: BTreeMap<PatientId, Patient>,
     call: Option<Call>,
-    next_patient: u64,
-    next_call: u64,
+    /// Patients whose visit ended, and calls that ended, until any ticket
+    /// naming them has expired, so a ticket cannot bring them back.
+    ended_patients: HashMap<PatientId, Millis>,
+    ended_calls: HashMap<CallId, Millis>,
+    next_id: u64,
 }
 
 impl Room {
     pub fn new(limits: Limits) -> Self {
+        Self::with_first_id(limits, 1)
+    }
+
+    /// A room whose patient and call numbers start at `first_id`. The caller
+    /// picks it at random, so that numbers from tickets of an earlier server
+    /// process do not collide with new ones.
+    pub fn with_first_id(limits: Limits, first_id: u64) -> Self {
         Self {
             limits,
             conns: HashMap::new(),
             clients: HashMap::new(),
             patients: BTreeMap::new(),
             call: None,
-            next_patient: 1,
-            next_call: 1,
+            ended_patients: HashMap::new(),
+            ended_calls: HashMap::new(),
+            next_id: first_id,
         }
     }
 
@@ -156,7 +258,8 @@ impl Room {
     }
 
     pub fn waiting_count(&self) -> usize {
-        self.patients.len() - usize::from(self.call.is_some())
+        let in_call = self.call.as_ref().is_some_and(|call| self.patients.contains_key(&call.patient));
+        self.patients.len() - usize::from(in_call)
     }
 
     pub fn provider_connected(&mut self, conn: ConnId) -> Vec<Effect> {
@@ -170,37 +273,34 @@ impl Room {
         Vec::new()
     }
 
-    /// Handle one decoded message from `conn`. `fresh_token` is used only when
-    /// the message is a check-in; the caller draws it from a secure random source.
-    pub fn handle(
-        &mut self,
-        conn: ConnId,
-        message: ClientMessage,
-        now: Millis,
-        fresh_token: impl FnOnce() -> RejoinToken,
-    ) -> Vec<Effect> {
+    /// Handle one decoded message from `conn`. Resumptions carry a ticket the
+    /// caller must check first; they go to [`Room::resume`] and
+    /// [`Room::resume_call`] instead.
+    pub fn handle(&mut self, conn: ConnId, message: ClientMessage, now: Millis) -> Vec<Effect> {
         let Some(&role) = self.conns.get(&conn) else {
             return Vec::new();
         };
         let mut out = Vec::new();
 
         match (role, message) {
-            (Role::Patient(None), ClientMessage::CheckIn { name }) => {
-                self.check_in(conn, &name, now, fresh_token(), &mut out)
-            }
-            (Role::Patient(None), ClientMessage::Resume { token }) => {
-                self.resume(conn, &token, &mut out)
-            }
+            (Role::Patient(None), ClientMessage::CheckIn { name }) => self.check_in(conn, &name, now, &mut out),
             (Role::Patient(Some(_)), ClientMessage::CheckIn { .. } | ClientMessage::Resume { .. }) => {
                 refuse(conn, Refusal::AlreadyCheckedIn, &mut out)
+            }
+            (Role::Patient(None), ClientMessage::Resume { .. }) | (Role::Provider, ClientMessage::ResumeCall { .. }) => {
+                send_error(conn, ErrorCode::ResumeFailed, &mut out)
             }
             (Role::Patient(None), ClientMessage::Leave { .. }) => refuse(conn, Refusal::NotCheckedIn, &mut out),
             (Role::Patient(Some(patient)), ClientMessage::Leave { .. }) => {
                 self.send_away(patient, EndReason::Left, now, &mut out)
             }
-            (Role::Patient(_), ClientMessage::Admit { .. } | ClientMessage::Remove { .. }) => {
-                refuse(conn, Refusal::NotProvider, &mut out)
-            }
+            (
+                Role::Patient(_),
+                ClientMessage::Admit { .. }
+                | ClientMessage::Remove { .. }
+                | ClientMessage::NotePatient { .. }
+                | ClientMessage::ResumeCall { .. },
+            ) => refuse(conn, Refusal::NotProvider, &mut out),
             (Role::Provider, ClientMessage::CheckIn { .. } | ClientMessage::Resume { .. } | ClientMessage::Leave { .. }) => {
                 refuse(conn, Refusal::NotPatient, &mut out)
             }
@@ -212,14 +312,17 @@ impl Room {
                     send_error(conn, ErrorCode::UnknownPatient, &mut out);
                 }
             }
-            (_, ClientMessage::HangUp { .. }) => match self.peer_of(conn) {
+            (Role::Provider, ClientMessage::NotePatient { patient, text }) => {
+                self.note_patient(conn, patient, &text, &mut out)
+            }
+            (_, ClientMessage::HangUp { .. }) => match self.call_side(conn) {
                 Ok(_) => self.end_call(EndReason::HungUp, now, &mut out),
                 Err(refusal) => refuse(conn, refusal, &mut out),
             },
-            (_, call_message) => match self.peer_of(conn) {
-                Ok(peer) => {
+            (_, call_message) => match self.call_side(conn) {
+                Ok(side) => {
                     if let Some(message) = relayed(call_message) {
-                        out.push(Effect::Send { to: peer, message });
+                        self.relay(other(side), message, &mut out);
                     }
                 }
                 Err(refusal) => refuse(conn, refusal, &mut out),
@@ -228,7 +331,132 @@ impl Room {
         out
     }
 
-    /// Handle a closed connection.
+    /// A patient connection presents a ticket that the caller has checked:
+    /// it takes back the queue place or the patient's side of the call. `name`
+    /// is used only when this room does not know the patient, after a restart.
+    pub fn resume(&mut self, conn: ConnId, ticket: Ticket, name: &str, now: Millis) -> Vec<Effect> {
+        let mut out = Vec::new();
+        match self.conns.get(&conn) {
+            Some(Role::Patient(None)) => {}
+            Some(Role::Patient(Some(_))) => {
+                refuse(conn, Refusal::AlreadyCheckedIn, &mut out);
+                return out;
+            }
+            Some(Role::Provider) => {
+                refuse(conn, Refusal::NotPatient, &mut out);
+                return out;
+            }
+            None => return out,
+        }
+        let usable = ticket.role == TicketRole::Patient
+            && ticket.expires > now
+            && !self.ended_patients.contains_key(&ticket.patient)
+            && ticket.call.is_none_or(|claim| !self.ended_calls.contains_key(&claim.id));
+        if !usable {
+            send_error(conn, ErrorCode::ResumeFailed, &mut out);
+            return out;
+        }
+
+        let in_call = self.call.as_ref().is_some_and(|call| call.patient == ticket.patient);
+        if let Some(claim) = ticket.call.filter(|_| !in_call) {
+            if self.call.is_some() {
+                // Another call runs, so the ticket's call is over.
+                send_error(conn, ErrorCode::ResumeFailed, &mut out);
+                return out;
+            }
+            // The call was held by a server that is gone: take it up again.
+            self.call = Some(Call::taken_up(claim, ticket.patient, now));
+        }
+
+        if !self.patients.contains_key(&ticket.patient) {
+            if let Err(code) = self.admissible(conn, name) {
+                self.call.take_if(|call| call.patient == ticket.patient && call.patient_conn.is_none() && call.provider_conn.is_none());
+                send_error(conn, code, &mut out);
+                return out;
+            }
+            let name = DisplayName::parse(name).expect("admissible() checked the name");
+            let client = self.clients.get(&conn).copied().unwrap_or_default();
+            self.patients.insert(ticket.patient, Patient {
+                name,
+                client,
+                waiting_since: ticket.waiting_since,
+                conn: None,
+                disconnected_at: None,
+                ticket_issued_at: now,
+                note: None,
+            });
+        }
+
+        let entry = self.patients.get_mut(&ticket.patient).expect("inserted above");
+        if let Some(old) = entry.conn.replace(conn) {
+            self.conns.remove(&old);
+            out.push(Effect::Send { to: old, message: ServerMessage::CallEnded { reason: EndReason::Replaced } });
+            out.push(Effect::Close { conn: old });
+        }
+        entry.disconnected_at = None;
+        self.conns.insert(conn, Role::Patient(Some(ticket.patient)));
+
+        match self.call.as_mut().filter(|call| call.patient == ticket.patient) {
+            Some(call) => {
+                let call_id = call.id;
+                let knew_call = ticket.call.is_some_and(|claim| claim.id == call_id);
+                call.patient_conn = Some(conn);
+                out.push(Effect::CallResumed { call: call_id });
+                if knew_call {
+                    out.push(Effect::Send { to: conn, message: ServerMessage::CallResumed {} });
+                } else {
+                    // The call started while this patient's connection was away,
+                    // before call_started reached it: the page starts the call now.
+                    out.push(Effect::Send { to: conn, message: call_started(call_id, Side::Patient) });
+                }
+                self.side_returned(Side::Patient, now, &mut out);
+            }
+            None => {
+                let note = entry.note.as_ref().map(|note| note.as_str().to_owned());
+                out.push(Effect::Send { to: conn, message: ServerMessage::Status { state: PatientStatus::Waiting, note } });
+            }
+        }
+        self.issue_patient_ticket(ticket.patient, now, &mut out);
+        self.push_queue(&mut out);
+        out
+    }
+
+    /// A provider connection presents the ticket of a call that the caller
+    /// has checked, and takes back the provider's side of it.
+    pub fn resume_call(&mut self, conn: ConnId, ticket: Ticket, now: Millis) -> Vec<Effect> {
+        let mut out = Vec::new();
+        match self.conns.get(&conn) {
+            Some(Role::Provider) => {}
+            Some(Role::Patient(_)) => {
+                refuse(conn, Refusal::NotProvider, &mut out);
+                return out;
+            }
+            None => return out,
+        }
+        let claim = match ticket.call {
+            Some(claim) if ticket.role == TicketRole::Provider && ticket.expires > now => claim,
+            _ => {
+                send_error(conn, ErrorCode::ResumeFailed, &mut out);
+                return out;
+            }
+        };
+        if self.ended_calls.contains_key(&claim.id) || self.call.as_ref().is_some_and(|call| call.id != claim.id) {
+            send_error(conn, ErrorCode::ResumeFailed, &mut out);
+            return out;
+        }
+
+        let call = self.call.get_or_insert_with(|| Call::taken_up(claim, ticket.patient, now));
+        call.provider_conn = Some(conn);
+        out.push(Effect::CallResumed { call: call.id });
+        out.push(Effect::Send { to: conn, message: ServerMessage::CallResumed {} });
+        self.side_returned(Side::Provider, now, &mut out);
+        self.issue_provider_ticket(now, &mut out);
+        self.push_queue(&mut out);
+        out
+    }
+
+    /// Handle a closed connection. A call participant's side stays open for
+    /// the grace period, so the participant can come back with its ticket.
     pub fn disconnected(&mut self, conn: ConnId, now: Millis) -> Vec<Effect> {
         let mut out = Vec::new();
         self.clients.remove(&conn);
@@ -236,19 +464,22 @@ impl Room {
             return out;
         };
 
-        match role {
-            Role::Provider => {
-                if self.call.as_ref().is_some_and(|call| call.provider_conn == conn) {
-                    self.end_call(EndReason::ProviderLeft, now, &mut out);
-                }
+        if let Some(call) = self.call.as_mut()
+            && let Some(side) = call.side_of(conn)
+        {
+            match side {
+                Side::Patient => call.patient_conn = None,
+                Side::Provider => call.provider_conn = None,
             }
-            Role::Patient(None) => {}
-            Role::Patient(Some(patient)) => {
-                if self.call.as_ref().is_some_and(|call| call.patient == patient) {
-                    self.end_call(EndReason::PatientLeft, now, &mut out);
-                } else if let Some(entry) = self.patients.get_mut(&patient) {
-                    entry.conn = None;
-                    entry.disconnected_at = Some(now);
+            call.away_since.get_or_insert(now);
+        }
+        if let Role::Patient(Some(patient)) = role {
+            let in_call = self.call.as_ref().is_some_and(|call| call.patient == patient);
+            if let Some(entry) = self.patients.get_mut(&patient).filter(|entry| entry.conn == Some(conn)) {
+                entry.conn = None;
+                entry.disconnected_at = Some(now);
+                // The queue lists waiting patients only.
+                if !in_call {
                     self.push_queue(&mut out);
                 }
             }
@@ -256,84 +487,123 @@ impl Room {
         out
     }
 
-    /// Drop waiting patients whose grace period for a reload has run out.
+    /// Drop waiting patients whose grace period has run out, end a call whose
+    /// missing side did not come back in time, and renew tickets.
     pub fn tick(&mut self, now: Millis) -> Vec<Effect> {
         let grace = self.limits.rejoin_grace_ms;
-        let before = self.patients.len();
-        self.patients.retain(|_, patient| {
-            patient.disconnected_at.is_none_or(|since| now.saturating_sub(since) < grace)
-        });
-
         let mut out = Vec::new();
+
+        let away_too_long = self
+            .call
+            .as_ref()
+            .and_then(|call| call.away_since)
+            .is_some_and(|since| now.saturating_sub(since) >= grace);
+        if away_too_long {
+            let reason = match self.call.as_ref().map(|call| call.patient_conn.is_none()) {
+                Some(true) => EndReason::PatientLeft,
+                _ => EndReason::ProviderLeft,
+            };
+            self.end_call(reason, now, &mut out);
+        }
+
+        let in_call = self.call.as_ref().map(|call| call.patient);
+        let before = self.patients.len();
+        let mut gone = Vec::new();
+        self.patients.retain(|id, patient| {
+            let keep = Some(*id) == in_call
+                || patient.disconnected_at.is_none_or(|since| now.saturating_sub(since) < grace);
+            if !keep {
+                gone.push(*id);
+            }
+            keep
+        });
+        for id in gone {
+            self.ended_patients.insert(id, now + grace);
+        }
         if self.patients.len() != before {
             self.push_queue(&mut out);
         }
+
+        // Renew tickets a third of the way into their life, so a page that
+        // loses its connection holds one that is valid for most of the grace period.
+        let renew_after = grace / 3;
+        let due: Vec<PatientId> = self
+            .patients
+            .iter()
+            .filter(|(_, patient)| patient.conn.is_some() && now.saturating_sub(patient.ticket_issued_at) >= renew_after)
+            .map(|(id, _)| *id)
+            .collect();
+        for patient in due {
+            self.issue_patient_ticket(patient, now, &mut out);
+        }
+        let provider_due = self
+            .call
+            .as_ref()
+            .is_some_and(|call| call.provider_conn.is_some() && now.saturating_sub(call.provider_ticket_issued_at) >= renew_after);
+        if provider_due {
+            self.issue_provider_ticket(now, &mut out);
+        }
+
+        self.ended_patients.retain(|_, until| *until > now);
+        self.ended_calls.retain(|_, until| *until > now);
         out
     }
 
-    /// End the running call and close every connection, for a server shutdown.
-    pub fn close_all(&mut self, now: Millis) -> Vec<Effect> {
+    /// For a server that shuts down: record how long the running call has
+    /// lasted so far, and close every connection. The call itself goes on
+    /// between the browsers, which resume it on the next server.
+    pub fn shut_down(&mut self, now: Millis) -> Vec<Effect> {
         let mut out = Vec::new();
-        if self.call.is_some() {
-            self.end_call(EndReason::ProviderLeft, now, &mut out);
+        if let Some(call) = &self.call {
+            out.push(Effect::CallRecord { call: call.id, started_at: call.started_at, until: now, ended: None });
         }
-        for conn in self.conns.keys() {
-            out.push(Effect::Close { conn: *conn });
-        }
+        let mut conns: Vec<ConnId> = self.conns.keys().copied().collect();
+        conns.sort();
+        out.extend(conns.into_iter().map(|conn| Effect::Close { conn }));
         out
     }
 
-    fn check_in(&mut self, conn: ConnId, name: &str, now: Millis, token: RejoinToken, out: &mut Vec<Effect>) {
-        let Ok(name) = DisplayName::parse(name) else {
-            return send_error(conn, ErrorCode::InvalidName, out);
-        };
+    fn fresh_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// Checks that a new patient with this name may enter the queue from `conn`.
+    fn admissible(&self, conn: ConnId, name: &str) -> Result<(), ErrorCode> {
+        DisplayName::parse(name).map_err(|_| ErrorCode::InvalidName)?;
         if self.waiting_count() >= self.limits.max_waiting {
-            return send_error(conn, ErrorCode::QueueFull, out);
+            return Err(ErrorCode::QueueFull);
         }
         let client = self.clients.get(&conn).copied().unwrap_or_default();
         let from_client = self.patients.values().filter(|patient| patient.client == client).count();
         if from_client >= self.limits.max_waiting_per_client {
-            return send_error(conn, ErrorCode::RateLimited, out);
+            return Err(ErrorCode::RateLimited);
         }
+        Ok(())
+    }
 
-        let id = PatientId(self.next_patient);
-        self.next_patient += 1;
+    fn check_in(&mut self, conn: ConnId, name: &str, now: Millis, out: &mut Vec<Effect>) {
+        if let Err(code) = self.admissible(conn, name) {
+            return send_error(conn, code, out);
+        }
+        let name = DisplayName::parse(name).expect("admissible() checked the name");
+        let client = self.clients.get(&conn).copied().unwrap_or_default();
+
+        let id = PatientId(self.fresh_id());
         self.patients.insert(id, Patient {
             name,
             client,
-            token: token.clone(),
             waiting_since: now,
             conn: Some(conn),
             disconnected_at: None,
+            ticket_issued_at: now,
+            note: None,
         });
         self.conns.insert(conn, Role::Patient(Some(id)));
 
-        out.push(Effect::Send { to: conn, message: ServerMessage::CheckedIn { token: token.0 } });
-        out.push(Effect::Send { to: conn, message: ServerMessage::Status { state: PatientStatus::Waiting } });
-        self.push_queue(out);
-    }
-
-    fn resume(&mut self, conn: ConnId, token: &str, out: &mut Vec<Effect>) {
-        // The patient in the call cannot resume: its call ended with its connection.
-        let in_call = self.call.as_ref().map(|call| call.patient);
-        let found = self
-            .patients
-            .iter_mut()
-            .filter(|(id, _)| Some(**id) != in_call)
-            .find(|(_, patient)| constant_time_eq(patient.token.0.as_bytes(), token.as_bytes()));
-        let Some((&id, patient)) = found else {
-            return send_error(conn, ErrorCode::ResumeFailed, out);
-        };
-
-        if let Some(old) = patient.conn.replace(conn) {
-            self.conns.remove(&old);
-            out.push(Effect::Send { to: old, message: ServerMessage::CallEnded { reason: EndReason::Replaced } });
-            out.push(Effect::Close { conn: old });
-        }
-        patient.disconnected_at = None;
-        self.conns.insert(conn, Role::Patient(Some(id)));
-
-        out.push(Effect::Send { to: conn, message: ServerMessage::Status { state: PatientStatus::Waiting } });
+        self.issue_patient_ticket(id, now, out);
+        out.push(Effect::Send { to: conn, message: ServerMessage::Status { state: PatientStatus::Waiting, note: None } });
         self.push_queue(out);
     }
 
@@ -348,22 +618,40 @@ impl Room {
             return send_error(provider_conn, ErrorCode::PatientNotConnected, out);
         };
 
-        let id = CallId(self.next_call);
-        self.next_call += 1;
-        self.call = Some(Call { id, patient, patient_conn, provider_conn, started_at: now });
+        let id = CallId(self.fresh_id());
+        self.call = Some(Call {
+            id,
+            patient,
+            patient_conn: Some(patient_conn),
+            provider_conn: Some(provider_conn),
+            started_at: now,
+            away_since: None,
+            pending: Vec::new(),
+            provider_ticket_issued_at: now,
+        });
 
         out.push(Effect::CallStarted { call: id, at: now });
-        // The patient is polite: when both sides offer at once, the patient's
-        // browser rolls back and takes the provider's offer.
-        out.push(Effect::Send {
-            to: patient_conn,
-            message: ServerMessage::CallStarted { call: id, polite: true, ice_servers: Vec::new() },
-        });
-        out.push(Effect::Send {
-            to: provider_conn,
-            message: ServerMessage::CallStarted { call: id, polite: false, ice_servers: Vec::new() },
-        });
+        // The tickets go first, so a page holds one as soon as its call starts.
+        self.issue_patient_ticket(patient, now, out);
+        self.issue_provider_ticket(now, out);
+        out.push(Effect::Send { to: patient_conn, message: call_started(id, Side::Patient) });
+        out.push(Effect::Send { to: provider_conn, message: call_started(id, Side::Provider) });
         self.push_queue(out);
+    }
+
+    fn note_patient(&mut self, provider_conn: ConnId, patient: PatientId, text: &str, out: &mut Vec<Effect>) {
+        let Ok(note) = WaitingNote::parse(text) else {
+            return send_error(provider_conn, ErrorCode::InvalidNote, out);
+        };
+        let in_call = self.call.as_ref().is_some_and(|call| call.patient == patient);
+        let Some(entry) = self.patients.get_mut(&patient).filter(|_| !in_call) else {
+            return send_error(provider_conn, ErrorCode::UnknownPatient, out);
+        };
+        let message = ServerMessage::Status { state: PatientStatus::Waiting, note: Some(note.as_str().to_owned()) };
+        entry.note = Some(note);
+        if let Some(conn) = entry.conn {
+            out.push(Effect::Send { to: conn, message });
+        }
     }
 
     /// Remove a patient from the room, ending their call if they are in it.
@@ -374,6 +662,7 @@ impl Room {
         let Some(entry) = self.patients.remove(&patient) else {
             return;
         };
+        self.ended_patients.insert(patient, now + self.limits.rejoin_grace_ms);
         if let Some(conn) = entry.conn {
             self.conns.remove(&conn);
             out.push(Effect::Send { to: conn, message: ServerMessage::CallEnded { reason } });
@@ -386,33 +675,88 @@ impl Room {
         let Some(call) = self.call.take() else {
             return;
         };
+        let until = now + self.limits.rejoin_grace_ms;
         self.patients.remove(&call.patient);
+        self.ended_patients.insert(call.patient, until);
+        self.ended_calls.insert(call.id, until);
 
-        out.push(Effect::CallEnded { call: call.id, started_at: call.started_at, ended_at: now, reason });
-        if self.conns.remove(&call.patient_conn).is_some() {
-            out.push(Effect::Send { to: call.patient_conn, message: ServerMessage::CallEnded { reason } });
-            out.push(Effect::Close { conn: call.patient_conn });
+        out.push(Effect::CallRecord { call: call.id, started_at: call.started_at, until: now, ended: Some(reason) });
+        if let Some(conn) = call.patient_conn
+            && self.conns.remove(&conn).is_some()
+        {
+            out.push(Effect::Send { to: conn, message: ServerMessage::CallEnded { reason } });
+            out.push(Effect::Close { conn });
         }
-        if self.conns.contains_key(&call.provider_conn) {
-            out.push(Effect::Send { to: call.provider_conn, message: ServerMessage::CallEnded { reason } });
+        if let Some(conn) = call.provider_conn.filter(|conn| self.conns.contains_key(conn)) {
+            out.push(Effect::Send { to: conn, message: ServerMessage::CallEnded { reason } });
         }
         self.push_queue(out);
     }
 
-    /// Return the other participant of the running call, if `conn` is in it.
-    fn peer_of(&self, conn: ConnId) -> Result<ConnId, Refusal> {
+    /// Send a message to one side of the call, or keep it while that side is away.
+    fn relay(&mut self, to: Side, message: ServerMessage, out: &mut Vec<Effect>) {
+        let Some(call) = self.call.as_mut() else {
+            return;
+        };
+        match call.conn(to) {
+            Some(conn) => out.push(Effect::Send { to: conn, message }),
+            None if call.pending.len() < MAX_PENDING => call.pending.push((to, message)),
+            None => {}
+        }
+    }
+
+    /// Deliver what the returning side missed, and note whether the call is whole again.
+    fn side_returned(&mut self, side: Side, now: Millis, out: &mut Vec<Effect>) {
+        let Some(call) = self.call.as_mut() else {
+            return;
+        };
+        let conn = call.conn(side).expect("the returning side has a connection");
+        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut call.pending).into_iter().partition(|(to, _)| *to == side);
+        call.pending = rest;
+        out.extend(mine.into_iter().map(|(_, message)| Effect::Send { to: conn, message }));
+        let whole = call.patient_conn.is_some() && call.provider_conn.is_some();
+        call.away_since = if whole { None } else { call.away_since.or(Some(now)) };
+    }
+
+    fn issue_patient_ticket(&mut self, patient: PatientId, now: Millis, out: &mut Vec<Effect>) {
+        let call = self.call.as_ref().filter(|call| call.patient == patient).map(Call::claim);
+        let expires = now + self.limits.rejoin_grace_ms;
+        let Some(entry) = self.patients.get_mut(&patient) else {
+            return;
+        };
+        entry.ticket_issued_at = now;
+        if let Some(conn) = entry.conn {
+            let ticket = Ticket { role: TicketRole::Patient, patient, waiting_since: entry.waiting_since, call, expires };
+            out.push(Effect::Ticket { to: conn, ticket });
+        }
+    }
+
+    fn issue_provider_ticket(&mut self, now: Millis, out: &mut Vec<Effect>) {
+        let expires = now + self.limits.rejoin_grace_ms;
+        let waiting_since = self.call.as_ref().and_then(|call| self.patients.get(&call.patient)).map_or(0, |p| p.waiting_since);
+        let Some(call) = self.call.as_mut() else {
+            return;
+        };
+        call.provider_ticket_issued_at = now;
+        if let Some(conn) = call.provider_conn {
+            let ticket = Ticket { role: TicketRole::Provider, patient: call.patient, waiting_since, call: Some(call.claim()), expires };
+            out.push(Effect::Ticket { to: conn, ticket });
+        }
+    }
+
+    /// The side of the running call that `conn` holds.
+    fn call_side(&self, conn: ConnId) -> Result<Side, Refusal> {
         let role = self.conns.get(&conn).copied();
-        match (&self.call, role) {
-            (Some(call), _) if call.provider_conn == conn => Ok(call.patient_conn),
-            (Some(call), _) if call.patient_conn == conn => Ok(call.provider_conn),
-            (_, Some(Role::Provider)) => Err(Refusal::NoCall),
+        match (self.call.as_ref().and_then(|call| call.side_of(conn)), role) {
+            (Some(side), _) => Ok(side),
+            (None, Some(Role::Provider)) => Err(Refusal::NoCall),
             _ => Err(Refusal::NotAdmitted),
         }
     }
 
     fn queue_message(&self) -> ServerMessage {
         let in_call = self.call.as_ref().map(|call| call.patient);
-        let patients = self
+        let mut patients: Vec<QueueEntry> = self
             .patients
             .iter()
             .filter(|(id, _)| Some(**id) != in_call)
@@ -423,6 +767,8 @@ impl Room {
                 connected: patient.conn.is_some(),
             })
             .collect();
+        // Resumed patients keep their check-in time, so the order is by time, not number.
+        patients.sort_by_key(|entry| (entry.waiting_since, entry.id));
         let call = self.call.as_ref().map(|call| CallSummary {
             id: call.id,
             patient: call.patient,
@@ -451,6 +797,20 @@ impl Room {
     }
 }
 
+fn other(side: Side) -> Side {
+    match side {
+        Side::Patient => Side::Provider,
+        Side::Provider => Side::Patient,
+    }
+}
+
+/// The call_started message for one side. The patient is polite: when both
+/// sides offer at once, the patient's browser rolls back and takes the
+/// provider's offer. The caller fills in the ICE servers per person.
+fn call_started(call: CallId, side: Side) -> ServerMessage {
+    ServerMessage::CallStarted { call, polite: side == Side::Patient, ice_servers: Vec::new() }
+}
+
 /// Return the message for the peer of a call message, or `None` for other messages.
 fn relayed(message: ClientMessage) -> Option<ServerMessage> {
     match message {
@@ -468,8 +828,4 @@ fn refuse(conn: ConnId, refusal: Refusal, out: &mut Vec<Effect>) {
 
 fn send_error(conn: ConnId, code: ErrorCode, out: &mut Vec<Effect>) {
     out.push(Effect::Send { to: conn, message: ServerMessage::Error { code } });
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -9,13 +9,16 @@ const PROVIDER: ConnId = ConnId(1);
 const ALICE: ConnId = ConnId(10);
 const BOB: ConnId = ConnId(11);
 
-fn token(value: &str) -> impl FnOnce() -> RejoinToken {
-    let value = value.to_owned();
-    move || RejoinToken(value)
-}
-
-fn no_token() -> RejoinToken {
-    panic!("a token was drawn for a message that is not a check-in")
+/// The last ticket the room issued to `conn`.
+fn ticket_for(effects: &[Effect], conn: ConnId) -> Ticket {
+    effects
+        .iter()
+        .rev()
+        .find_map(|effect| match effect {
+            Effect::Ticket { to, ticket } if *to == conn => Some(*ticket),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no ticket for {conn:?}"))
 }
 
 fn offer() -> ClientMessage {
@@ -46,7 +49,7 @@ fn room_with_alice() -> Room {
     let mut room = Room::new(Limits::default());
     room.provider_connected(PROVIDER);
     room.patient_connected(ALICE, 0);
-    room.handle(ALICE, ClientMessage::CheckIn { name: "Alice".into() }, 1_000, token("tok-a"));
+    room.handle(ALICE, ClientMessage::CheckIn { name: "Alice".into() }, 1_000);
     room
 }
 
@@ -56,16 +59,16 @@ fn check_in_shows_in_queue_only_for_provider() {
     room.provider_connected(PROVIDER);
     room.patient_connected(ALICE, 0);
     room.patient_connected(BOB, 0);
-    room.handle(ALICE, ClientMessage::CheckIn { name: "Alice".into() }, 1_000, token("tok-a"));
+    room.handle(ALICE, ClientMessage::CheckIn { name: "Alice".into() }, 1_000);
 
-    let effects = room.handle(BOB, ClientMessage::CheckIn { name: "Bob".into() }, 2_000, token("tok-b"));
+    let effects = room.handle(BOB, ClientMessage::CheckIn { name: "Bob".into() }, 2_000);
 
     assert_eq!(queue_ids(&effects, PROVIDER), vec![1, 2]);
     assert!(sends_to(&effects, ALICE).is_empty(), "Alice learned of Bob's check-in");
-    assert_eq!(sends_to(&effects, BOB), vec![
-        &ServerMessage::CheckedIn { token: "tok-b".into() },
-        &ServerMessage::Status { state: PatientStatus::Waiting },
-    ]);
+    assert_eq!(sends_to(&effects, BOB), vec![&ServerMessage::Status { state: PatientStatus::Waiting, note: None }]);
+    let ticket = ticket_for(&effects, BOB);
+    assert_eq!((ticket.role, ticket.patient, ticket.waiting_since, ticket.call), (TicketRole::Patient, PatientId(2), 2_000, None));
+    assert_eq!(ticket.expires, 2_000 + Limits::default().rejoin_grace_ms);
 }
 
 #[test]
@@ -74,7 +77,7 @@ fn invalid_name_is_rejected() {
     room.provider_connected(PROVIDER);
     room.patient_connected(ALICE, 0);
 
-    let effects = room.handle(ALICE, ClientMessage::CheckIn { name: "\u{202E}x".into() }, 0, token("t"));
+    let effects = room.handle(ALICE, ClientMessage::CheckIn { name: "\u{202E}x".into() }, 0);
 
     assert_eq!(sends_to(&effects, ALICE), vec![&ServerMessage::Error { code: ErrorCode::InvalidName }]);
     assert!(sends_to(&effects, PROVIDER).is_empty());
@@ -88,13 +91,13 @@ fn one_network_cannot_fill_the_room() {
         room.patient_connected(ConnId(20 + n), 7);
     }
     room.patient_connected(ConnId(30), 8);
-    room.handle(ConnId(20), ClientMessage::CheckIn { name: "Ada".into() }, 0, token("a"));
-    room.handle(ConnId(21), ClientMessage::CheckIn { name: "Grace".into() }, 0, token("b"));
+    room.handle(ConnId(20), ClientMessage::CheckIn { name: "Ada".into() }, 0);
+    room.handle(ConnId(21), ClientMessage::CheckIn { name: "Grace".into() }, 0);
 
-    let effects = room.handle(ConnId(22), ClientMessage::CheckIn { name: "Linus".into() }, 0, token("c"));
+    let effects = room.handle(ConnId(22), ClientMessage::CheckIn { name: "Linus".into() }, 0);
     assert_eq!(sends_to(&effects, ConnId(22)), vec![&ServerMessage::Error { code: ErrorCode::RateLimited }]);
-    let effects = room.handle(ConnId(30), ClientMessage::CheckIn { name: "Margaret".into() }, 0, token("d"));
-    assert!(matches!(sends_to(&effects, ConnId(30))[0], ServerMessage::CheckedIn { .. }), "another network was refused");
+    let effects = room.handle(ConnId(30), ClientMessage::CheckIn { name: "Margaret".into() }, 0);
+    assert!(matches!(sends_to(&effects, ConnId(30))[0], ServerMessage::Status { .. }), "another network was refused");
 }
 
 #[test]
@@ -102,9 +105,9 @@ fn queue_cap_rejects_check_in() {
     let mut room = Room::new(Limits { max_waiting: 1, ..Limits::default() });
     room.patient_connected(ALICE, 1);
     room.patient_connected(BOB, 2);
-    room.handle(ALICE, ClientMessage::CheckIn { name: "Alice".into() }, 0, token("a"));
+    room.handle(ALICE, ClientMessage::CheckIn { name: "Alice".into() }, 0);
 
-    let effects = room.handle(BOB, ClientMessage::CheckIn { name: "Bob".into() }, 0, token("b"));
+    let effects = room.handle(BOB, ClientMessage::CheckIn { name: "Bob".into() }, 0);
 
     assert_eq!(sends_to(&effects, BOB), vec![&ServerMessage::Error { code: ErrorCode::QueueFull }]);
     assert_eq!(room.waiting_count(), 1);
@@ -116,7 +119,7 @@ fn waiting_patient_cannot_signal() {
 
     for message in [offer(), ClientMessage::Candidate { candidate: None },
         ClientMessage::MediaState { audio: true, video: false }, ClientMessage::HangUp {}] {
-        let effects = room.handle(ALICE, message, 2_000, no_token);
+        let effects = room.handle(ALICE, message, 2_000);
 
         assert!(effects.contains(&Effect::Refused { conn: ALICE, refusal: Refusal::NotAdmitted }));
         assert!(sends_to(&effects, PROVIDER).is_empty(), "a refused message reached the provider");
@@ -128,7 +131,7 @@ fn patient_cannot_admit_or_remove() {
     let mut room = room_with_alice();
 
     for message in [ClientMessage::Admit { patient: PatientId(1) }, ClientMessage::Remove { patient: PatientId(1) }] {
-        let effects = room.handle(ALICE, message, 2_000, no_token);
+        let effects = room.handle(ALICE, message, 2_000);
 
         assert!(effects.contains(&Effect::Refused { conn: ALICE, refusal: Refusal::NotProvider }));
         assert!(!effects.iter().any(|e| matches!(e, Effect::CallStarted { .. })));
@@ -140,28 +143,28 @@ fn patient_cannot_admit_or_remove() {
 fn admit_starts_call_and_relays_both_ways() {
     let mut room = room_with_alice();
 
-    let effects = room.handle(PROVIDER, ClientMessage::Admit { patient: PatientId(1) }, 5_000, no_token);
-    assert!(effects.contains(&Effect::CallStarted { call: CallId(1), at: 5_000 }));
+    let effects = room.handle(PROVIDER, ClientMessage::Admit { patient: PatientId(1) }, 5_000);
+    assert!(effects.contains(&Effect::CallStarted { call: CallId(2), at: 5_000 }));
     assert!(sends_to(&effects, ALICE).contains(&&ServerMessage::CallStarted {
-        call: CallId(1), polite: true, ice_servers: vec![]
+        call: CallId(2), polite: true, ice_servers: vec![]
     }));
 
-    let effects = room.handle(PROVIDER, offer(), 5_100, no_token);
+    let effects = room.handle(PROVIDER, offer(), 5_100);
     assert!(matches!(sends_to(&effects, ALICE)[..], [ServerMessage::Description { .. }]));
 
-    let effects = room.handle(ALICE, ClientMessage::Candidate { candidate: None }, 5_200, no_token);
+    let effects = room.handle(ALICE, ClientMessage::Candidate { candidate: None }, 5_200);
     assert_eq!(sends_to(&effects, PROVIDER), vec![&ServerMessage::Candidate { candidate: None }]);
 }
 
 #[test]
 fn hang_up_ends_call_on_both_sides() {
     let mut room = room_with_alice();
-    room.handle(PROVIDER, ClientMessage::Admit { patient: PatientId(1) }, 5_000, no_token);
+    room.handle(PROVIDER, ClientMessage::Admit { patient: PatientId(1) }, 5_000);
 
-    let effects = room.handle(ALICE, ClientMessage::HangUp {}, 65_000, no_token);
+    let effects = room.handle(ALICE, ClientMessage::HangUp {}, 65_000);
 
-    assert!(effects.contains(&Effect::CallEnded {
-        call: CallId(1), started_at: 5_000, ended_at: 65_000, reason: EndReason::HungUp
+    assert!(effects.contains(&Effect::CallRecord {
+        call: CallId(2), started_at: 5_000, until: 65_000, ended: Some(EndReason::HungUp)
     }));
     assert!(sends_to(&effects, ALICE).contains(&&ServerMessage::CallEnded { reason: EndReason::HungUp }));
     assert!(effects.contains(&Effect::Close { conn: ALICE }));
@@ -172,57 +175,213 @@ fn hang_up_ends_call_on_both_sides() {
 #[test]
 fn replay_after_call_end_gets_nothing() {
     let mut room = room_with_alice();
-    room.handle(PROVIDER, ClientMessage::Admit { patient: PatientId(1) }, 5_000, no_token);
-    room.handle(PROVIDER, ClientMessage::HangUp {}, 6_000, no_token);
+    room.handle(PROVIDER, ClientMessage::Admit { patient: PatientId(1) }, 5_000);
+    room.handle(PROVIDER, ClientMessage::HangUp {}, 6_000);
 
-    let effects = room.handle(ALICE, offer(), 7_000, no_token);
+    let effects = room.handle(ALICE, offer(), 7_000);
     assert!(effects.is_empty(), "the closed patient connection still had effects: {effects:?}");
 
-    let effects = room.handle(PROVIDER, offer(), 7_000, no_token);
+    let effects = room.handle(PROVIDER, offer(), 7_000);
     assert!(effects.contains(&Effect::Refused { conn: PROVIDER, refusal: Refusal::NoCall }));
     assert!(sends_to(&effects, ALICE).is_empty());
 }
 
+/// A room with a provider and Alice checked in as patient 1, and Alice's ticket.
+fn room_with_alice_ticket() -> (Room, Ticket) {
+    let mut room = Room::new(Limits::default());
+    room.provider_connected(PROVIDER);
+    room.patient_connected(ALICE, 0);
+    let effects = room.handle(ALICE, ClientMessage::CheckIn { name: "Alice".into() }, 1_000);
+    let ticket = ticket_for(&effects, ALICE);
+    (room, ticket)
+}
+
 #[test]
 fn removed_patient_cannot_resume() {
-    let mut room = room_with_alice();
+    let (mut room, ticket) = room_with_alice_ticket();
 
-    let effects = room.handle(PROVIDER, ClientMessage::Remove { patient: PatientId(1) }, 2_000, no_token);
+    let effects = room.handle(PROVIDER, ClientMessage::Remove { patient: PatientId(1) }, 2_000);
     assert!(sends_to(&effects, ALICE).contains(&&ServerMessage::CallEnded { reason: EndReason::Removed }));
 
     room.patient_connected(BOB, 0);
-    let effects = room.handle(BOB, ClientMessage::Resume { token: "tok-a".into() }, 3_000, no_token);
+    let effects = room.resume(BOB, ticket, "Alice", 3_000);
     assert_eq!(sends_to(&effects, BOB), vec![&ServerMessage::Error { code: ErrorCode::ResumeFailed }]);
+    assert_eq!(queue_ids(&room.provider_connected(PROVIDER), PROVIDER), Vec::<u64>::new());
 }
 
 #[test]
 fn reload_within_grace_keeps_place() {
-    let mut room = room_with_alice();
+    let (mut room, ticket) = room_with_alice_ticket();
     room.patient_connected(BOB, 0);
-    room.handle(BOB, ClientMessage::CheckIn { name: "Bob".into() }, 2_000, token("tok-b"));
+    room.handle(BOB, ClientMessage::CheckIn { name: "Bob".into() }, 2_000);
 
     room.disconnected(ALICE, 3_000);
     room.tick(60_000);
     let reloaded = ConnId(12);
     room.patient_connected(reloaded, 0);
-    let effects = room.handle(reloaded, ClientMessage::Resume { token: "tok-a".into() }, 60_000, no_token);
+    let effects = room.resume(reloaded, ticket, "ignored", 60_000);
 
-    assert_eq!(sends_to(&effects, reloaded), vec![&ServerMessage::Status { state: PatientStatus::Waiting }]);
+    assert_eq!(sends_to(&effects, reloaded), vec![&ServerMessage::Status { state: PatientStatus::Waiting, note: None }]);
     assert_eq!(queue_ids(&effects, PROVIDER), vec![1, 2]);
+    assert_eq!(ticket_for(&effects, reloaded).expires, 60_000 + Limits::default().rejoin_grace_ms);
 }
 
 #[test]
 fn reload_after_grace_loses_place() {
-    let mut room = room_with_alice();
+    let (mut room, ticket) = room_with_alice_ticket();
     room.disconnected(ALICE, 3_000);
 
     let effects = room.tick(3_000 + Limits::default().rejoin_grace_ms);
     assert_eq!(queue_ids(&effects, PROVIDER), Vec::<u64>::new());
 
+    // Even a ticket that is still valid cannot bring back a place the room gave up.
     let reloaded = ConnId(12);
     room.patient_connected(reloaded, 0);
-    let effects = room.handle(reloaded, ClientMessage::Resume { token: "tok-a".into() }, 200_000, no_token);
+    let fresh = Ticket { expires: 1_000_000, ..ticket };
+    let effects = room.resume(reloaded, fresh, "Alice", 200_000);
     assert_eq!(sends_to(&effects, reloaded), vec![&ServerMessage::Error { code: ErrorCode::ResumeFailed }]);
+}
+
+#[test]
+fn expired_or_provider_ticket_cannot_resume_a_place() {
+    let (mut room, ticket) = room_with_alice_ticket();
+    room.disconnected(ALICE, 2_000);
+    room.patient_connected(BOB, 0);
+
+    let effects = room.resume(BOB, ticket, "Alice", ticket.expires);
+    assert_eq!(sends_to(&effects, BOB), vec![&ServerMessage::Error { code: ErrorCode::ResumeFailed }]);
+    let provider_ticket = Ticket { role: TicketRole::Provider, ..ticket };
+    let effects = room.resume(BOB, provider_ticket, "Alice", 3_000);
+    assert_eq!(sends_to(&effects, BOB), vec![&ServerMessage::Error { code: ErrorCode::ResumeFailed }]);
+}
+
+#[test]
+fn a_restarted_room_takes_back_waiting_patients_in_check_in_order() {
+    let (mut old, alice) = room_with_alice_ticket();
+    old.patient_connected(BOB, 0);
+    let bob = ticket_for(&old.handle(BOB, ClientMessage::CheckIn { name: "Bob".into() }, 2_000), BOB);
+
+    let mut room = Room::with_first_id(Limits::default(), 500);
+    room.provider_connected(PROVIDER);
+    room.patient_connected(ConnId(21), 0);
+    room.patient_connected(ConnId(20), 0);
+    room.resume(ConnId(21), bob, "Bob", 30_000);
+    let effects = room.resume(ConnId(20), alice, "Alice", 31_000);
+
+    assert_eq!(queue_ids(&effects, PROVIDER), vec![1, 2], "Alice checked in first");
+    // A resumption is no check-in: an invalid name still gets no place.
+    room.patient_connected(ConnId(22), 0);
+    let other = Ticket { patient: PatientId(9), ..alice };
+    let effects = room.resume(ConnId(22), other, "\u{202E}x", 31_000);
+    assert_eq!(sends_to(&effects, ConnId(22)), vec![&ServerMessage::Error { code: ErrorCode::InvalidName }]);
+}
+
+#[test]
+fn a_lost_connection_keeps_the_call_and_queues_messages_for_the_missing_side() {
+    let mut room = room_with_alice();
+    let effects = room.handle(PROVIDER, ClientMessage::Admit { patient: PatientId(1) }, 5_000);
+    let alice = ticket_for(&effects, ALICE);
+    assert_eq!(alice.call.map(|claim| claim.started_at), Some(5_000));
+
+    let effects = room.disconnected(ALICE, 6_000);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::CallRecord { .. })), "the call ended: {effects:?}");
+    let effects = room.handle(PROVIDER, offer(), 7_000);
+    assert!(effects.is_empty(), "an offer for the missing side was sent somewhere: {effects:?}");
+
+    let back = ConnId(13);
+    room.patient_connected(back, 0);
+    let effects = room.resume(back, alice, "Alice", 8_000);
+    let to_back = sends_to(&effects, back);
+    assert_eq!(to_back[0], &ServerMessage::CallResumed {});
+    assert!(matches!(to_back[1], ServerMessage::Description { .. }), "the offer was not delivered: {to_back:?}");
+
+    let effects = room.handle(back, offer(), 8_100);
+    assert_eq!(sends_to(&effects, PROVIDER).len(), 1, "the resumed side cannot signal");
+}
+
+#[test]
+fn a_side_that_does_not_come_back_ends_the_call() {
+    let mut room = room_with_alice();
+    room.handle(PROVIDER, ClientMessage::Admit { patient: PatientId(1) }, 5_000);
+    room.disconnected(ALICE, 6_000);
+
+    assert!(room.tick(6_000 + Limits::default().rejoin_grace_ms - 1).iter().all(|e| !matches!(e, Effect::CallRecord { .. })));
+    let effects = room.tick(6_000 + Limits::default().rejoin_grace_ms);
+    assert!(sends_to(&effects, PROVIDER).contains(&&ServerMessage::CallEnded { reason: EndReason::PatientLeft }));
+    assert!(effects.iter().any(|e| matches!(e, Effect::CallRecord { ended: Some(EndReason::PatientLeft), .. })));
+}
+
+#[test]
+fn both_sides_take_back_a_call_on_a_restarted_server() {
+    let mut old = room_with_alice();
+    let effects = old.handle(PROVIDER, ClientMessage::Admit { patient: PatientId(1) }, 5_000);
+    let (alice, provider) = (ticket_for(&effects, ALICE), ticket_for(&effects, PROVIDER));
+    let shutdown = old.shut_down(9_000);
+    assert!(shutdown.contains(&Effect::CallRecord { call: CallId(2), started_at: 5_000, until: 9_000, ended: None }));
+
+    let mut room = Room::with_first_id(Limits::default(), 500);
+    let (dashboard, page) = (ConnId(40), ConnId(41));
+    room.provider_connected(dashboard);
+    let effects = room.resume_call(dashboard, provider, 20_000);
+    assert_eq!(sends_to(&effects, dashboard).iter().filter(|m| matches!(m, ServerMessage::CallResumed {})).count(), 1);
+    room.handle(dashboard, offer(), 20_100);
+
+    room.patient_connected(page, 0);
+    let effects = room.resume(page, alice, "Alice", 21_000);
+    let to_page = sends_to(&effects, page);
+    assert_eq!(to_page[0], &ServerMessage::CallResumed {});
+    assert!(matches!(to_page[1], ServerMessage::Description { .. }));
+    let Some(ServerMessage::Queue { patients, call: Some(call) }) = sends_to(&effects, dashboard).pop() else {
+        panic!("no queue with the call");
+    };
+    assert!(patients.is_empty(), "the patient in the call is also listed as waiting");
+    assert_eq!((call.id, call.started_at, call.name.as_str()), (CallId(2), 5_000, "Alice"));
+
+    let effects = room.handle(page, ClientMessage::HangUp {}, 65_000);
+    assert!(effects.contains(&Effect::CallRecord { call: CallId(2), started_at: 5_000, until: 65_000, ended: Some(EndReason::HungUp) }));
+    // The ended call cannot be taken back with the old tickets.
+    room.patient_connected(ConnId(42), 0);
+    let effects = room.resume(ConnId(42), alice, "Alice", 66_000);
+    assert_eq!(sends_to(&effects, ConnId(42)), vec![&ServerMessage::Error { code: ErrorCode::ResumeFailed }]);
+    let effects = room.resume_call(dashboard, provider, 66_000);
+    assert_eq!(sends_to(&effects, dashboard), vec![&ServerMessage::Error { code: ErrorCode::ResumeFailed }]);
+}
+
+#[test]
+fn a_patient_ticket_cannot_take_the_provider_side() {
+    let mut room = room_with_alice();
+    let effects = room.handle(PROVIDER, ClientMessage::Admit { patient: PatientId(1) }, 5_000);
+    let alice = ticket_for(&effects, ALICE);
+    room.disconnected(PROVIDER, 6_000);
+
+    let tab = ConnId(50);
+    room.provider_connected(tab);
+    let effects = room.resume_call(tab, alice, 7_000);
+    assert_eq!(sends_to(&effects, tab), vec![&ServerMessage::Error { code: ErrorCode::ResumeFailed }]);
+    let effects = room.handle(ALICE, offer(), 7_100);
+    assert!(sends_to(&effects, tab).is_empty());
+}
+
+#[test]
+fn provider_note_reaches_only_that_waiting_patient() {
+    let mut room = room_with_alice();
+    room.patient_connected(BOB, 0);
+    room.handle(BOB, ClientMessage::CheckIn { name: "Bob".into() }, 2_000);
+
+    let note = ClientMessage::NotePatient { patient: PatientId(2), text: " about  5 minutes ".into() };
+    let effects = room.handle(PROVIDER, note, 3_000);
+    assert_eq!(sends_to(&effects, BOB), vec![&ServerMessage::Status {
+        state: PatientStatus::Waiting,
+        note: Some("about 5 minutes".into()),
+    }]);
+    assert!(sends_to(&effects, ALICE).is_empty());
+
+    let bad = ClientMessage::NotePatient { patient: PatientId(2), text: "a\u{0007}".into() };
+    let effects = room.handle(PROVIDER, bad, 3_100);
+    assert_eq!(sends_to(&effects, PROVIDER), vec![&ServerMessage::Error { code: ErrorCode::InvalidNote }]);
+    assert!(sends_to(&effects, BOB).is_empty());
+    let from_patient = ClientMessage::NotePatient { patient: PatientId(1), text: "hi".into() };
+    assert!(room.handle(BOB, from_patient, 3_200).contains(&Effect::Refused { conn: BOB, refusal: Refusal::NotProvider }));
 }
 
 #[test]
@@ -230,7 +389,7 @@ fn disconnected_patient_cannot_be_admitted() {
     let mut room = room_with_alice();
     room.disconnected(ALICE, 2_000);
 
-    let effects = room.handle(PROVIDER, ClientMessage::Admit { patient: PatientId(1) }, 2_500, no_token);
+    let effects = room.handle(PROVIDER, ClientMessage::Admit { patient: PatientId(1) }, 2_500);
     assert_eq!(sends_to(&effects, PROVIDER), vec![&ServerMessage::Error { code: ErrorCode::PatientNotConnected }]);
 }
 
@@ -238,7 +397,7 @@ fn disconnected_patient_cannot_be_admitted() {
 fn provider_login_admits_nobody() {
     let mut room = Room::new(Limits::default());
     room.patient_connected(ALICE, 0);
-    room.handle(ALICE, ClientMessage::CheckIn { name: "Alice".into() }, 1_000, token("a"));
+    room.handle(ALICE, ClientMessage::CheckIn { name: "Alice".into() }, 1_000);
 
     let effects = room.provider_connected(PROVIDER);
 
@@ -252,23 +411,25 @@ fn second_provider_tab_cannot_join_call() {
     let mut room = room_with_alice();
     let other_tab = ConnId(2);
     room.provider_connected(other_tab);
-    room.handle(PROVIDER, ClientMessage::Admit { patient: PatientId(1) }, 5_000, no_token);
+    room.handle(PROVIDER, ClientMessage::Admit { patient: PatientId(1) }, 5_000);
 
-    let effects = room.handle(other_tab, offer(), 5_100, no_token);
+    let effects = room.handle(other_tab, offer(), 5_100);
 
     assert!(effects.contains(&Effect::Refused { conn: other_tab, refusal: Refusal::NoCall }));
     assert!(sends_to(&effects, ALICE).is_empty());
 }
 
 #[test]
-fn provider_disconnect_ends_call() {
+fn provider_disconnect_keeps_the_call_for_the_grace_period() {
     let mut room = room_with_alice();
-    room.handle(PROVIDER, ClientMessage::Admit { patient: PatientId(1) }, 5_000, no_token);
+    room.handle(PROVIDER, ClientMessage::Admit { patient: PatientId(1) }, 5_000);
 
     let effects = room.disconnected(PROVIDER, 9_000);
+    assert!(sends_to(&effects, ALICE).is_empty());
 
+    let effects = room.tick(9_000 + Limits::default().rejoin_grace_ms);
     assert!(sends_to(&effects, ALICE).contains(&&ServerMessage::CallEnded { reason: EndReason::ProviderLeft }));
-    assert!(effects.iter().any(|e| matches!(e, Effect::CallEnded { ended_at: 9_000, .. })));
+    assert!(effects.iter().any(|e| matches!(e, Effect::CallRecord { ended: Some(EndReason::ProviderLeft), .. })));
 }
 
 // Property test: whatever the order of events, signaling reaches a patient
@@ -319,7 +480,7 @@ proptest! {
         let mut next_conn = 100u64;
         // Slot number to its current connection; a reconnect gets a new ConnId.
         let mut slots: HashMap<u8, ConnId> = HashMap::new();
-        let mut tokens: Vec<String> = Vec::new();
+        let mut tickets: Vec<Ticket> = Vec::new();
 
         for event in events {
             now += 1_000;
@@ -350,23 +511,23 @@ proptest! {
                 }
                 Event::CheckIn(slot) => {
                     let name = format!("Patient {}", "x".repeat(usize::from(*slot) + 1));
-                    let token = format!("token-{slot}-{now}");
-                    tokens.push(token.clone());
-                    room.handle(conn(slot), ClientMessage::CheckIn { name }, now, move || RejoinToken(token))
+                    room.handle(conn(slot), ClientMessage::CheckIn { name }, now)
                 }
                 Event::Resume(slot, from) => {
-                    let token = tokens.get(usize::from(*from) % tokens.len().max(1)).cloned().unwrap_or_default();
-                    room.handle(conn(slot), ClientMessage::Resume { token }, now, no_token)
+                    match tickets.get(usize::from(*from) % tickets.len().max(1)) {
+                        Some(ticket) => room.resume(conn(slot), *ticket, "Returning", now),
+                        None => Vec::new(),
+                    }
                 }
                 Event::Admit(slot, patient) => {
-                    room.handle(conn(slot), ClientMessage::Admit { patient: PatientId(u64::from(*patient)) }, now, no_token)
+                    room.handle(conn(slot), ClientMessage::Admit { patient: PatientId(u64::from(*patient)) }, now)
                 }
                 Event::Remove(slot, patient) => {
-                    room.handle(conn(slot), ClientMessage::Remove { patient: PatientId(u64::from(*patient)) }, now, no_token)
+                    room.handle(conn(slot), ClientMessage::Remove { patient: PatientId(u64::from(*patient)) }, now)
                 }
-                Event::Signal(slot) => room.handle(conn(slot), offer(), now, no_token),
-                Event::HangUp(slot) => room.handle(conn(slot), ClientMessage::HangUp {}, now, no_token),
-                Event::Leave(slot) => room.handle(conn(slot), ClientMessage::Leave {}, now, no_token),
+                Event::Signal(slot) => room.handle(conn(slot), offer(), now),
+                Event::HangUp(slot) => room.handle(conn(slot), ClientMessage::HangUp {}, now),
+                Event::Leave(slot) => room.handle(conn(slot), ClientMessage::Leave {}, now),
                 Event::Tick(delta) => {
                     now += u64::from(*delta);
                     room.tick(now)
@@ -374,12 +535,15 @@ proptest! {
             };
 
             for effect in &effects {
+                if let Effect::Ticket { ticket, .. } = effect {
+                    tickets.push(*ticket);
+                }
                 let Effect::Send { to, message } = effect else { continue };
                 if !patients.contains(to) {
                     continue;
                 }
                 match message {
-                    ServerMessage::CallStarted { .. } => {
+                    ServerMessage::CallStarted { .. } | ServerMessage::CallResumed {} => {
                         prop_assert!(in_call.insert(*to), "second CallStarted for {:?}", to);
                         prop_assert_eq!(in_call.len(), 1, "two patients in a call");
                     }
@@ -389,7 +553,7 @@ proptest! {
                         prop_assert!(in_call.contains(to), "signaling reached a patient not in a call: {:?}", event);
                     }
                     ServerMessage::Queue { .. } => prop_assert!(false, "a patient received the queue"),
-                    ServerMessage::CheckedIn { .. } | ServerMessage::Status { .. }
+                    ServerMessage::Ticket { .. } | ServerMessage::Status { .. }
                     | ServerMessage::Error { .. } => {}
                 }
             }

@@ -128,6 +128,51 @@ fn is_combining_mark(c: char) -> bool {
         | '\u{3099}' | '\u{309A}' | '\u{FE20}'..='\u{FE2F}')
 }
 
+/// Longest note a provider may show a waiting patient, in characters.
+pub const NOTE_MAX_CHARS: usize = 200;
+
+/// A provider's short note to one waiting patient, such as "about 5 minutes":
+/// 1 to 200 characters of readable text on one line, with runs of white
+/// space collapsed. It lives in memory only, like the patient's name.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WaitingNote(String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteError {
+    Empty,
+    TooLong,
+    ForbiddenCharacter,
+}
+
+impl WaitingNote {
+    pub fn parse(input: &str) -> Result<Self, NoteError> {
+        if input.chars().any(is_forbidden) {
+            return Err(NoteError::ForbiddenCharacter);
+        }
+        let note = input.split_whitespace().collect::<Vec<_>>().join(" ");
+        if note.is_empty() {
+            return Err(NoteError::Empty);
+        }
+        if note.chars().count() > NOTE_MAX_CHARS {
+            return Err(NoteError::TooLong);
+        }
+        if longest_mark_run(&note) > MAX_MARKS_IN_A_ROW {
+            return Err(NoteError::ForbiddenCharacter);
+        }
+        Ok(Self(note))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for WaitingNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WaitingNote(<redacted>)")
+    }
+}
+
 /// A room slug: the last part of a room link `/r/<slug>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Slug(String);
@@ -251,5 +296,16 @@ mod tests {
         for reserved in ["signup", "login", "admin", "api"] {
             assert_eq!(Slug::parse(reserved), Err(SlugError::Reserved));
         }
+    }
+
+    #[test]
+    fn waiting_note_rules() {
+        assert_eq!(WaitingNote::parse("  about   5 minutes ").unwrap().as_str(), "about 5 minutes");
+        assert_eq!(WaitingNote::parse("Noch etwa 10 Minuten, bitte.").unwrap().as_str(), "Noch etwa 10 Minuten, bitte.");
+        assert_eq!(WaitingNote::parse("   "), Err(NoteError::Empty));
+        assert_eq!(WaitingNote::parse(&"x".repeat(NOTE_MAX_CHARS + 1)), Err(NoteError::TooLong));
+        assert!(WaitingNote::parse(&"x".repeat(NOTE_MAX_CHARS)).is_ok());
+        assert_eq!(WaitingNote::parse("line\nbreak"), Err(NoteError::ForbiddenCharacter));
+        assert_eq!(WaitingNote::parse("\u{202E}evil"), Err(NoteError::ForbiddenCharacter));
     }
 }

@@ -9,14 +9,31 @@ pub struct CallRecord {
 }
 
 impl Store {
+    /// Records that the provider had a call starting at `started_at` and
+    /// lasting `duration_seconds`. Recording the same call again, as a server
+    /// does at shutdown and the next one when the resumed call ends, keeps
+    /// one row with the longer duration.
     pub async fn record_call(&self, provider: ProviderId, started_at: i64, duration_seconds: i64) -> sqlx::Result<()> {
-        sqlx::query("INSERT INTO calls (provider_id, started_at, duration_seconds) VALUES ($1, $2, $3)")
-            .bind(provider)
-            .bind(started_at)
-            .bind(duration_seconds.max(0))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        let duration = duration_seconds.max(0);
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE calls SET duration_seconds = MAX(duration_seconds, $3)
+             WHERE provider_id = $1 AND started_at = $2",
+        )
+        .bind(provider)
+        .bind(started_at)
+        .bind(duration)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            sqlx::query("INSERT INTO calls (provider_id, started_at, duration_seconds) VALUES ($1, $2, $3)")
+                .bind(provider)
+                .bind(started_at)
+                .bind(duration)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
     }
 
     /// The provider's most recent calls, newest first.

@@ -3,6 +3,7 @@
 //! Timestamps are Unix seconds. Patients are never stored.
 
 mod calls;
+mod keys;
 mod email_tokens;
 mod factors;
 mod passkeys;

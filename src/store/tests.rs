@@ -69,6 +69,27 @@ async fn calls_newest_first() {
 }
 
 #[tokio::test]
+async fn a_call_recorded_twice_keeps_one_row_with_the_longer_duration() {
+    let (_dir, store) = open_temp().await;
+    let id = store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
+    store.record_call(id, 100, 40).await.unwrap();
+    store.record_call(id, 100, 90).await.unwrap();
+    store.record_call(id, 100, 10).await.unwrap();
+
+    let calls = store.recent_calls(id, 10).await.unwrap();
+    assert_eq!(calls, vec![CallRecord { started_at: 100, duration_seconds: 90 }]);
+}
+
+#[tokio::test]
+async fn server_key_is_created_once() {
+    let (_dir, store) = open_temp().await;
+    let first = store.server_key("tickets", vec![1; 32]).await.unwrap();
+    let second = store.server_key("tickets", vec![2; 32]).await.unwrap();
+    assert_eq!(first, vec![1; 32]);
+    assert_eq!(second, first);
+}
+
+#[tokio::test]
 async fn attempt_gate_matches_delay_rule() {
     let (_dir, store) = open_temp().await;
     let now = 1_000_000;

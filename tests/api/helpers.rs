@@ -56,6 +56,7 @@ pub struct TestApp {
     pub address: SocketAddr,
     pub origin: String,
     pub data_dir: tempfile::TempDir,
+    settings: Settings,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -74,19 +75,28 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     };
     customise(&mut settings);
 
+    let (address, shutdown, task) = start_server(settings.clone()).await;
+    settings.listen = address;
+    TestApp {
+        address,
+        origin: format!("http://127.0.0.1:{}", address.port()),
+        data_dir,
+        settings,
+        shutdown: Some(shutdown),
+        task: Some(task),
+    }
+}
+
+type ServerTask = tokio::task::JoinHandle<anyhow::Result<()>>;
+
+async fn start_server(settings: Settings) -> (SocketAddr, tokio::sync::oneshot::Sender<()>, ServerTask) {
     let server = Server::bind(settings).await.expect("server starts");
     let address = server.local_addr();
     let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(server.run(async move {
         let _ = stop.await;
     }));
-    TestApp {
-        address,
-        origin: format!("http://127.0.0.1:{}", address.port()),
-        data_dir,
-        shutdown: Some(shutdown),
-        task: Some(task),
-    }
+    (address, shutdown, task)
 }
 
 impl TestApp {
@@ -205,6 +215,37 @@ impl TestApp {
         }
         if let Some(task) = self.task.take() {
             tokio::time::timeout(Duration::from_secs(20), task).await.unwrap().unwrap().unwrap();
+        }
+    }
+
+    /// Shut the server down gracefully and start a new one on the same
+    /// address and data folder, as an operator's restart does.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let (_, shutdown, task) = start_server(self.settings.clone()).await;
+        self.shutdown = Some(shutdown);
+        self.task = Some(task);
+    }
+
+    /// The calls recorded for a room, newest first, read from the database.
+    pub async fn calls_of(&self, slug: &str) -> Vec<visite::store::CallRecord> {
+        let store = visite::store::Store::open(self.data_dir.path()).await.unwrap();
+        let provider = store.provider_by_slug(slug).await.unwrap().expect("the room exists");
+        let calls = store.recent_calls(provider.id, 100).await.unwrap();
+        store.close().await;
+        calls
+    }
+
+    /// Waits up to five seconds for `count` recorded calls, since the server
+    /// records them in the background, and returns them.
+    pub async fn wait_for_calls(&self, slug: &str, count: usize) -> Vec<visite::store::CallRecord> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let calls = self.calls_of(slug).await;
+            if calls.len() >= count || tokio::time::Instant::now() > deadline {
+                return calls;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
@@ -614,10 +655,10 @@ impl Socket {
 
     pub async fn check_in(&mut self, name: &str) -> String {
         self.send(json!({"type": "check_in", "name": name})).await;
-        let checked_in = self.recv().await;
-        assert_eq!(checked_in["type"], "checked_in", "check-in failed: {checked_in}");
+        let ticket = self.recv().await;
+        assert_eq!(ticket["type"], "ticket", "check-in failed: {ticket}");
         assert_eq!(self.recv().await, json!({"type": "status", "state": "waiting"}));
-        checked_in["token"].as_str().unwrap().to_owned()
+        ticket["token"].as_str().unwrap().to_owned()
     }
 }
 

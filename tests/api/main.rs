@@ -9,6 +9,7 @@ mod limits;
 mod pages;
 mod passkeys;
 mod privacy;
+mod resume;
 mod signaling_rules;
 mod smtp;
 mod visit;

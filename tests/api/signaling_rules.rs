@@ -116,7 +116,7 @@ async fn removed_patient_cannot_resume() {
     assert_eq!(patient.recv().await, json!({"type": "call_ended", "reason": "removed"}));
 
     let mut again = Socket::patient(&app, "praxis-muster").await;
-    again.send(json!({"type": "resume", "token": token})).await;
+    again.send(json!({"type": "resume", "token": token, "name": "Ada"})).await;
     assert_eq!(again.recv().await, json!({"type": "error", "code": "resume_failed"}));
 }
 
@@ -259,25 +259,21 @@ async fn second_provider_tab_cannot_take_over_call() {
 #[tokio::test]
 async fn provider_that_stops_reading_is_dropped() {
     let app = spawn_app().await;
-    let (host, mut patient) = call_in_progress(&app, "praxis-muster").await;
+    let (mut host, mut patient) = call_in_progress(&app, "praxis-muster").await;
 
     // The provider's page stops reading; the patient keeps sending large candidates.
     let filler = "x".repeat(60_000);
-    let mut ended = None;
     for n in 0..600 {
         let candidate = json!({"type": "candidate", "candidate": {"candidate": format!("candidate:{n} {filler}"), "sdpMid": "0", "sdpMLineIndex": 0}});
         patient.send(candidate).await;
-        if let Some(message) = patient.try_recv_now().await {
-            if message["type"] == "call_ended" {
-                ended = Some(message);
-                break;
-            }
-        }
+        assert_eq!(patient.try_recv_now().await, None, "the patient was told something");
     }
-    let ended = match ended {
-        Some(message) => message,
-        None => patient.recv_type("call_ended").await,
-    };
-    assert_eq!(ended["reason"], "provider_left", "the silent provider stayed in the call");
-    drop(host);
+    // The server closed the silent provider's socket instead of buffering
+    // without end; the call waits for the provider's page to resume it.
+    let mut received = 0;
+    while host.try_recv().await.is_some() {
+        received += 1;
+    }
+    assert!(received < 600, "every candidate was delivered to a provider that did not read");
+    assert_eq!(patient.try_recv().await, None, "the patient was told something");
 }

@@ -18,6 +18,7 @@ async fn full_visit_over_websockets() {
     let patient_id = entry["id"].clone();
 
     host.send(json!({"type": "admit", "patient": patient_id})).await;
+    assert_eq!(patient.recv().await["type"], "ticket", "the patient's ticket did not come first");
     let started = patient.recv().await;
     assert_eq!(started["type"], "call_started");
     assert_eq!(started["polite"], true);
@@ -115,7 +116,7 @@ async fn reload_within_grace_keeps_queue_place() {
     assert_eq!(queue["patients"][0]["connected"], false);
 
     let mut reloaded = Socket::patient(&app, "praxis-muster").await;
-    reloaded.send(json!({"type": "resume", "token": token})).await;
+    reloaded.send(json!({"type": "resume", "token": token, "name": "Ada"})).await;
     assert_eq!(reloaded.recv().await, json!({"type": "status", "state": "waiting"}));
 
     let queue = host.recv_type("queue").await;
