@@ -3,9 +3,9 @@
 //!
 //! A ticket is `<payload>.<tag>`: the payload is base64url JSON naming the
 //! room and what the room vouched for, the tag its HMAC-SHA256 under a key
-//! that every server process shares through the database. A ticket says
-//! nothing about the patient beyond a number and times; the name stays with
-//! the browser and in the room's memory.
+//! that every server process shares through the database. A ticket contains
+//! nothing about the patient beyond a number and times. The name stays in the
+//! browser and in the room's memory.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -16,7 +16,7 @@ use sha2::Sha256;
 use crate::core::room::{Millis, Ticket};
 use crate::store::ProviderId;
 
-/// Longest ticket accepted, far above a real one (about 250 bytes).
+/// Maximum length of a ticket, far above a real one (about 250 bytes).
 const MAX_TICKET_BYTES: usize = 1024;
 
 #[derive(Serialize, Deserialize)]

@@ -56,7 +56,7 @@ impl Default for Limits {
     }
 }
 
-/// Who a ticket was issued to.
+/// The role of the connection a ticket was issued to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketRole {
@@ -71,9 +71,9 @@ pub struct CallClaim {
     pub started_at: Millis,
 }
 
-/// What the room vouches for when it hands out a ticket. The caller signs it
-/// for the room's provider and checks the signature, the room and the expiry
-/// before passing it back in; the room trusts nothing else a client sends.
+/// The claims of a ticket the room hands out. The caller signs it for the
+/// room's provider, and checks the signature, the room and the expiry before
+/// passing it back in. The room trusts nothing else a client sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ticket {
@@ -177,8 +177,8 @@ struct Call {
 }
 
 impl Call {
-    /// A call that this room learns of from a ticket, with both sides away
-    /// until they resume.
+    /// Creates a call that this room learns of from a ticket, with both
+    /// sides away until they resume.
     fn taken_up(claim: CallClaim, patient: PatientId, now: Millis) -> Self {
         Self {
             id: claim.id,
@@ -236,9 +236,9 @@ impl Room {
         Self::with_first_id(limits, 1)
     }
 
-    /// A room whose patient and call numbers start at `first_id`. The caller
-    /// picks it at random, so that numbers from tickets of an earlier server
-    /// process do not collide with new ones.
+    /// Creates a room whose patient and call numbers start at `first_id`.
+    /// The caller picks it at random, so that numbers from tickets of an
+    /// earlier server process do not collide with new ones.
     pub fn with_first_id(limits: Limits, first_id: u64) -> Self {
         Self {
             limits,
@@ -508,16 +508,16 @@ impl Room {
 
         let in_call = self.call.as_ref().map(|call| call.patient);
         let before = self.patients.len();
-        let mut gone = Vec::new();
+        let mut expired = Vec::new();
         self.patients.retain(|id, patient| {
             let keep = Some(*id) == in_call
                 || patient.disconnected_at.is_none_or(|since| now.saturating_sub(since) < grace);
             if !keep {
-                gone.push(*id);
+                expired.push(*id);
             }
             keep
         });
-        for id in gone {
+        for id in expired {
             self.ended_patients.insert(id, now + grace);
         }
         if self.patients.len() != before {

@@ -5,6 +5,7 @@
 
 import { CheckInNotifications, Chime, WaitingBadge } from './alerts.js';
 import { Call, iceServersFrom } from './call.js';
+import { CallLink } from './call-link.js';
 import { CallView } from './call-ui.js';
 import { MediaPanel, required } from './media-panel.js';
 import { Signaling, reconnectDelayMs, socketUrl } from './signaling.js';
@@ -63,8 +64,12 @@ class ProviderPage {
   /** The patient to remove on the second press of Remove. @type {number | null} */
   #confirmingRemoval = null;
   #failedAttempts = 0;
+  /** The newest ticket for the running call, to resume it after a lost connection. @type {string | null} */
+  #callTicket = null;
 
   #signaling;
+  #link;
+  #callReconnecting;
   #media;
   #callView;
   #chime = new Chime();
@@ -89,6 +94,8 @@ class ProviderPage {
     const root = required(document, 'dashboard');
     const slug = root.dataset.slug ?? '';
     this.#signaling = new Signaling(socketUrl(`/r/${encodeURIComponent(slug)}/host`));
+    this.#link = new CallLink(this.#signaling);
+    this.#callReconnecting = required(document, 'call-reconnecting');
     this.#media = new MediaPanel(document);
     this.#callView = new CallView(document);
     this.#notifications = new CheckInNotifications(
@@ -120,6 +127,7 @@ class ProviderPage {
     localizeTimes(document);
     this.#copyButton.addEventListener('click', () => this.#copyLink());
     this.#queueList.addEventListener('click', (event) => this.#queueClick(event));
+    this.#queueList.addEventListener('submit', (event) => this.#noteSubmitted(event));
     this.#callView.addEventListener('hangup', () => this.#hangUp());
     this.#media.addEventListener('change', () => this.#mediaChosen());
 
@@ -152,6 +160,9 @@ class ProviderPage {
     this.#queueReceived = false;
     this.#signInHint.hidden = true;
     this.#connectionStatus.textContent = '';
+    if (this.#call && this.#callTicket) {
+      this.#signaling.send({ type: 'resume_call', token: this.#callTicket });
+    }
   }
 
   /** @param {import('./signaling.js').CloseDetail} detail */
@@ -159,9 +170,11 @@ class ProviderPage {
     if (detail.intentional) {
       return;
     }
-    // The server ends a running call when the provider's socket closes.
+    // The media go on between the browsers; the server keeps the provider's
+    // side of the call for the grace period, and the ticket takes it back.
     if (this.#call) {
-      this.#endCall('connection_lost');
+      this.#link.unlink();
+      this.#callReconnecting.hidden = false;
     }
     this.#admitting = null;
     this.#failedAttempts++;
@@ -179,6 +192,13 @@ class ProviderPage {
         break;
       case 'call_started':
         this.#startCall(message);
+        break;
+      case 'ticket':
+        this.#callTicket = String(message.token);
+        break;
+      case 'call_resumed':
+        this.#callReconnecting.hidden = true;
+        this.#link.link();
         break;
       case 'description':
       case 'candidate':
@@ -309,6 +329,35 @@ class ProviderPage {
       this.#admit(id);
     } else if (action === 'remove') {
       this.#remove(id);
+    } else if (action === 'note') {
+      const form = /** @type {HTMLFormElement} */ (entry.querySelector('form.note-form'));
+      form.hidden = !form.hidden;
+      if (!form.hidden) {
+        form.querySelector('input')?.focus();
+      }
+    }
+  }
+
+  /**
+   * Sends the note typed into a queue entry's form to that waiting patient.
+   * @param {SubmitEvent} event
+   */
+  #noteSubmitted(event) {
+    const form = /** @type {HTMLElement} */ (event.target).closest('form.note-form');
+    const entry = form?.closest('li[data-patient]');
+    if (!(form instanceof HTMLFormElement) || !(entry instanceof HTMLElement)) {
+      return;
+    }
+    event.preventDefault();
+    const input = /** @type {HTMLInputElement} */ (form.querySelector('input'));
+    const status = /** @type {HTMLElement} */ (form.querySelector('.note-status'));
+    const text = input.value.trim();
+    if (!text) {
+      input.focus();
+      return;
+    }
+    if (this.#signaling.send({ type: 'note_patient', patient: Number(entry.dataset.patient), text })) {
+      status.textContent = t('queueNoteSent');
     }
   }
 
@@ -385,10 +434,12 @@ class ProviderPage {
 
     const name = this.#patients.find((patient) => patient.id === admitted)?.name ?? '';
     const { stream } = this.#media.takeStream();
+    this.#link.reset();
+    this.#link.link();
     const call = new Call({
       polite: message.polite === true,
       iceServers: iceServersFrom(message.ice_servers),
-      send: (outgoing) => this.#signaling.send(outgoing),
+      send: (outgoing) => this.#link.send(outgoing),
     });
     this.#call = call;
     this.#callStartedAt = Date.now();
@@ -410,6 +461,9 @@ class ProviderPage {
     }
     call.close();
     this.#call = null;
+    this.#callTicket = null;
+    this.#link.reset();
+    this.#callReconnecting.hidden = true;
     addRecentCall(this.#callStartedAt, Date.now());
     this.#callView.detach();
     this.#media.stop();
@@ -421,6 +475,11 @@ class ProviderPage {
 
   /** @param {string} code */
   #serverError(code) {
+    if (code === 'resume_failed' && this.#call) {
+      // The call ended while this page was away.
+      this.#endCall('connection_lost');
+      return;
+    }
     const wasAdmitting = this.#admitting !== null;
     this.#admitting = null;
     if (wasAdmitting && !this.#call) {
@@ -512,10 +571,41 @@ function createEntry(id) {
   remove.type = 'button';
   remove.dataset.action = 'remove';
   remove.setAttribute('aria-describedby', name.id);
-  actions.append(admit, remove);
+  const note = document.createElement('button');
+  note.type = 'button';
+  note.dataset.action = 'note';
+  note.textContent = t('queueNote');
+  note.setAttribute('aria-describedby', name.id);
+  actions.append(admit, note, remove);
 
-  item.append(details, actions);
+  item.append(details, actions, createNoteForm(id));
   return item;
+}
+
+/**
+ * Builds the hidden form for a note to one waiting patient.
+ * @param {number} id
+ */
+function createNoteForm(id) {
+  const form = document.createElement('form');
+  form.className = 'note-form';
+  form.hidden = true;
+  const label = document.createElement('label');
+  label.htmlFor = `patient-${id}-note`;
+  label.textContent = t('queueNoteLabel');
+  const input = document.createElement('input');
+  input.id = `patient-${id}-note`;
+  input.type = 'text';
+  input.maxLength = 200;
+  input.autocomplete = 'off';
+  const send = document.createElement('button');
+  send.type = 'submit';
+  send.textContent = t('queueNoteSend');
+  const status = document.createElement('span');
+  status.className = 'note-status';
+  status.setAttribute('role', 'status');
+  form.append(label, input, send, status);
+  return form;
 }
 
 /** @param {HTMLElement} element */

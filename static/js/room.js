@@ -5,6 +5,7 @@
 // anything about other patients to this socket.
 
 import { Call, iceServersFrom } from './call.js';
+import { CallLink } from './call-link.js';
 import { CallView } from './call-ui.js';
 import { MediaPanel, required } from './media-panel.js';
 import { Signaling, reconnectDelayMs, socketUrl } from './signaling.js';
@@ -13,8 +14,8 @@ import { parseDisplayName } from './validate.js';
 
 /**
  * How long after leaving the page a reload may take back the queue place. The
- * server keeps a disconnected patient's place for the same 120 s
- * (Limits::rejoin_grace_ms in src/core/room.rs).
+ * server keeps a disconnected patient's place, and signs tickets, for the
+ * same 120 s (Limits::rejoin_grace_ms in src/core/room.rs).
  */
 const RESUME_WINDOW_MS = 120_000;
 
@@ -131,7 +132,7 @@ class PatientPage {
   #view = 'join';
   /** @type {Call | null} */
   #call = null;
-  /** The name sent with check_in, kept until checked_in arrives. @type {string | null} */
+  /** The name sent with check_in, kept until the first ticket arrives. @type {string | null} */
   #pendingName = null;
   #reconnectAttempt = 0;
   /** @type {number | undefined} */
@@ -142,6 +143,7 @@ class PatientPage {
   #providerName;
   #store;
   #signaling;
+  #link;
   #media;
   #callView;
 
@@ -157,6 +159,8 @@ class PatientPage {
   #joinNotice;
   #leaveButton;
   #waitingStatus;
+  #providerNote;
+  #callReconnecting;
   #endedText;
   #rejoinButton;
 
@@ -167,6 +171,7 @@ class PatientPage {
     this.#providerName = root.dataset.providerName ?? '';
     this.#store = new VisitStore(slug);
     this.#signaling = new Signaling(socketUrl(`/r/${encodeURIComponent(slug)}/ws`));
+    this.#link = new CallLink(this.#signaling);
     this.#media = new MediaPanel(document);
     this.#callView = new CallView(document);
 
@@ -187,6 +192,8 @@ class PatientPage {
     this.#joinNotice = required(document, 'join-notice');
     this.#leaveButton = /** @type {HTMLButtonElement} */ (required(document, 'leave-button'));
     this.#waitingStatus = required(document, 'waiting-status');
+    this.#providerNote = required(document, 'provider-note');
+    this.#callReconnecting = required(document, 'call-reconnecting');
     this.#endedText = required(document, 'ended-reason');
     this.#rejoinButton = /** @type {HTMLButtonElement} */ (required(document, 'rejoin-button'));
   }
@@ -207,7 +214,7 @@ class PatientPage {
     this.#signaling.addEventListener('close', (event) => {
       this.#socketClosed(/** @type {CustomEvent<import('./signaling.js').CloseDetail>} */ (event).detail);
     });
-    window.addEventListener('pagehide', () => this.#store.touch());
+    window.addEventListener('pagehide', () => this.#pageHidden());
 
     const saved = this.#store.load();
     if (saved) {
@@ -267,13 +274,17 @@ class PatientPage {
   async #resume() {
     const saved = this.#store.load();
     if (!saved) {
-      this.#placeLost();
+      if (this.#view === 'call') {
+        this.#endVisit('connection_lost');
+      } else {
+        this.#placeLost();
+      }
       return;
     }
     try {
       await this.#signaling.connect();
       this.#reconnectAttempt = 0;
-      this.#signaling.send({ type: 'resume', token: saved.token });
+      this.#signaling.send({ type: 'resume', token: saved.token, name: saved.name });
     } catch (error) {
       console.warn('visite: reconnecting to the waiting room failed', error);
       // The close handler schedules the next attempt.
@@ -301,14 +312,17 @@ class PatientPage {
   /** @param {import('./signaling.js').ServerMessage} message */
   #receive(message) {
     switch (message.type) {
-      case 'checked_in':
-        this.#checkedIn(String(message.token));
+      case 'ticket':
+        this.#ticket(String(message.token));
         break;
       case 'status':
-        this.#waiting();
+        this.#waiting(typeof message.note === 'string' ? message.note : null);
         break;
       case 'call_started':
         this.#startCall(message);
+        break;
+      case 'call_resumed':
+        this.#callResumed();
         break;
       case 'description':
       case 'candidate':
@@ -326,16 +340,30 @@ class PatientPage {
     }
   }
 
-  /** @param {string} token */
-  #checkedIn(token) {
+  /**
+   * Keeps the newest ticket, with which a reload or a reconnect takes back
+   * the place or the call. The server renews it while the page is connected.
+   * @param {string} token
+   */
+  #ticket(token) {
     const name = this.#pendingName ?? this.#nameInput.value;
     this.#pendingName = null;
     this.#store.save(token, name);
   }
 
-  #waiting() {
+  /** @param {string | null} note the practice's note to this patient */
+  #waiting(note) {
     if (this.#view === 'ended' || this.#view === 'call') {
       return;
+    }
+    this.#reconnectAttempt = 0;
+    this.#providerNote.hidden = note === null;
+    if (note !== null) {
+      // Rendered as text: the note comes from the practice but passes through the server.
+      this.#providerNote.querySelector('.provider-note-text')?.replaceChildren(note);
+      if (this.#view === 'waiting') {
+        return;
+      }
     }
     const resumed = this.#view === 'waiting';
     this.#submitButton.disabled = false;
@@ -349,15 +377,14 @@ class PatientPage {
 
   /** @param {import('./signaling.js').ServerMessage} message */
   async #startCall(message) {
-    // A reload during the call cannot resume it: the server ends the call when this socket closes.
-    this.#store.clear();
-    window.clearInterval(this.#touchTimer);
     this.#call?.close();
+    this.#link.reset();
+    this.#link.link();
 
     const call = new Call({
       polite: message.polite === true,
       iceServers: iceServersFrom(message.ice_servers),
-      send: (outgoing) => this.#signaling.send(outgoing),
+      send: (outgoing) => this.#link.send(outgoing),
     });
     this.#call = call;
     this.#callView.attach(call, this.#providerName);
@@ -369,6 +396,33 @@ class PatientPage {
     call.start(stream);
   }
 
+  /** The server holds this page's side of the call again. */
+  #callResumed() {
+    this.#reconnectAttempt = 0;
+    if (!this.#call) {
+      // A reloaded page has lost the call's media; the call cannot go on.
+      this.#signaling.send({ type: 'hang_up' });
+      this.#endVisit('connection_lost');
+      return;
+    }
+    this.#callReconnecting.hidden = true;
+    this.#link.link();
+  }
+
+  /**
+   * A page that goes away during a call hangs up, so the practice need not
+   * wait for the grace period to run out; outside a call, the stored visit is
+   * kept fresh for a reload.
+   */
+  #pageHidden() {
+    if (this.#view === 'call' && this.#link.linked) {
+      this.#call?.hangUp();
+      this.#store.clear();
+      return;
+    }
+    this.#store.touch();
+  }
+
   /** @param {EndReason} reason */
   #endVisit(reason) {
     if (this.#view === 'ended') {
@@ -377,6 +431,8 @@ class PatientPage {
     window.clearInterval(this.#touchTimer);
     window.clearTimeout(this.#reconnectTimer);
     this.#store.clear();
+    this.#link.reset();
+    this.#callReconnecting.hidden = true;
     this.#call?.close();
     this.#call = null;
     this.#callView.detach();
@@ -396,7 +452,11 @@ class PatientPage {
 
     switch (code) {
       case 'resume_failed':
-        this.#placeLost();
+        if (this.#view === 'call') {
+          this.#endVisit('connection_lost');
+        } else {
+          this.#placeLost();
+        }
         break;
       case 'invalid_name':
         this.#show('join', false);
@@ -424,8 +484,12 @@ class PatientPage {
       return;
     }
     if (this.#view === 'call') {
-      // The server ends the call when the patient's socket closes.
-      this.#endVisit('connection_lost');
+      // The media go on between the browsers; the server keeps this side of
+      // the call for the grace period, and the ticket takes it back.
+      this.#link.unlink();
+      this.#callReconnecting.hidden = false;
+      const delay = reconnectDelayMs(this.#reconnectAttempt++);
+      this.#reconnectTimer = window.setTimeout(() => this.#resume(), delay);
       return;
     }
     if (this.#view === 'waiting') {

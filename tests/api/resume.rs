@@ -7,8 +7,8 @@ use crate::helpers::*;
 
 const SLUG: &str = "praxis-muster";
 
-/// A provider socket and a patient socket in a running call, with the
-/// tickets each side received at the start of the call.
+/// Starts a call and returns the provider and patient sockets with the
+/// tickets each side received at its start.
 async fn call_with_tickets(app: &TestApp, provider: &Client) -> (Socket, Socket, String, String) {
     let mut host = provider.host_socket(SLUG).await;
     let mut patient = Socket::patient(app, SLUG).await;
@@ -37,7 +37,7 @@ fn offer() -> Value {
 }
 
 #[tokio::test]
-async fn a_patient_connection_lost_mid_call_resumes_the_call() {
+async fn patient_resumes_call_after_lost_connection() {
     let app = spawn_app().await;
     let provider = app.provider(SLUG).await;
     let (mut host, patient, _, ticket) = call_with_tickets(&app, &provider).await;
@@ -58,7 +58,7 @@ async fn a_patient_connection_lost_mid_call_resumes_the_call() {
 }
 
 #[tokio::test]
-async fn a_provider_connection_lost_mid_call_resumes_with_its_ticket_only() {
+async fn provider_resumes_call_with_own_ticket_only() {
     let app = spawn_app().await;
     let provider = app.provider(SLUG).await;
     let (host, mut patient, host_ticket, patient_ticket) = call_with_tickets(&app, &provider).await;
@@ -78,7 +78,7 @@ async fn a_provider_connection_lost_mid_call_resumes_with_its_ticket_only() {
 }
 
 #[tokio::test]
-async fn a_forged_or_foreign_ticket_resumes_nothing() {
+async fn forged_or_foreign_ticket_resumes_nothing() {
     let app = spawn_app().await;
     let provider = app.provider(SLUG).await;
     let other = app.provider("praxis-andere").await;
@@ -106,7 +106,7 @@ async fn a_forged_or_foreign_ticket_resumes_nothing() {
 }
 
 #[tokio::test]
-async fn a_restart_keeps_the_queue_and_the_call() {
+async fn restart_keeps_queue_and_call() {
     let mut app = spawn_app().await;
     let provider = app.provider(SLUG).await;
     let mut waiting = Socket::patient(&app, SLUG).await;
@@ -117,7 +117,7 @@ async fn a_restart_keeps_the_queue_and_the_call() {
     let call_started_at = before["call"]["started_at"].clone();
 
     let restart = app.restart();
-    // Every socket is told to come back: close code 1012, service restart.
+    // Every socket closes with code 1012 (service restart), the signal to reconnect.
     let (host_code, patient_code, waiting_code, ()) = tokio::join!(host.closed(), patient.closed(), waiting.closed(), restart);
     assert_eq!((host_code, patient_code, waiting_code), (Some(1012), Some(1012), Some(1012)));
 
@@ -152,7 +152,7 @@ async fn a_restart_keeps_the_queue_and_the_call() {
 }
 
 #[tokio::test]
-async fn a_removed_patient_checks_in_anew() {
+async fn removed_patient_checks_in_anew() {
     let app = spawn_app().await;
     let provider = app.provider(SLUG).await;
     let mut host = provider.host_socket(SLUG).await;
@@ -173,7 +173,7 @@ async fn a_removed_patient_checks_in_anew() {
 }
 
 #[tokio::test]
-async fn a_provider_note_reaches_only_that_waiting_patient() {
+async fn provider_note_reaches_one_patient() {
     let app = spawn_app().await;
     let provider = app.provider(SLUG).await;
     let mut host = provider.host_socket(SLUG).await;

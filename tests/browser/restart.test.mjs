@@ -1,11 +1,26 @@
-// Both pages ride out a server restart: they reconnect by themselves, the
-// provider gets the (now empty) queue again, and the patient, whose place the
-// restart lost, gets the check-in form with an explanation.
+// Both pages ride out a server restart: they reconnect by themselves with
+// their tickets, a waiting patient keeps the place, and a running call keeps
+// its media flowing the whole time the server is gone.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { checkIn, launchBrowser, newContext, pageString, queueEntry, signUp, startServer, uniqueName } from './helpers.mjs';
+import {
+  checkIn,
+  framesDecoded,
+  launchBrowser,
+  newContext,
+  pageString,
+  queueEntry,
+  recordFrames,
+  signUp,
+  startCall,
+  startServer,
+  uniqueName,
+} from './helpers.mjs';
+
+/** How long the server stays down during the call, as the issue asks. */
+const DOWNTIME_MS = 20_000;
 
 let server;
 let browser;
@@ -21,7 +36,7 @@ after(async () => {
   await server?.removeData();
 });
 
-test('pages reconnect after a server restart', { timeout: 120_000 }, async () => {
+test('a waiting patient keeps the place through a server restart', { timeout: 120_000 }, async () => {
   const providerContext = await newContext(browser, server, 'en-US');
   const { page: dashboard } = await signUp(providerContext, server);
   const roomUrl = await dashboard.inputValue('#room-url');
@@ -30,6 +45,7 @@ test('pages reconnect after a server restart', { timeout: 120_000 }, async () =>
   const name = uniqueName();
   await checkIn(room, roomUrl, name);
   await queueEntry(dashboard, name).waitFor({ timeout: 10_000 });
+  const since = await queueEntry(dashboard, name).locator('time').getAttribute('datetime');
 
   await server.stop();
   const reconnecting = await pageString(room, 'waitingReconnecting');
@@ -45,19 +61,83 @@ test('pages reconnect after a server restart', { timeout: 120_000 }, async () =>
 
   server = await startServer({ port: server.port, dataDir: server.dataDir });
 
-  await room.locator('#join-notice').waitFor({ state: 'visible', timeout: 30_000 });
-  assert.equal(await room.locator('#join-notice').innerText(), await pageString(room, 'resumeFailed'));
-  assert.equal(await room.inputValue('#display-name'), name, 'the name is kept for the new check-in');
-
+  const resumed = await pageString(room, 'waitingResumed');
+  await room.waitForFunction((text) => document.getElementById('room-status')?.textContent === text, resumed, {
+    timeout: 30_000,
+  });
+  assert.ok(await room.locator('#join-view').isHidden(), 'the patient was asked to check in again');
   await dashboard.waitForFunction(() => document.getElementById('connection-status')?.textContent === '', null, {
     timeout: 30_000,
   });
-  assert.equal(await dashboard.locator('li.queue-entry').count(), 0, 'the restart emptied the queue');
-
-  await room.check('#consent');
-  await room.click('#check-in-button');
-  await room.locator('#waiting-view').waitFor({ state: 'visible', timeout: 10_000 });
   await queueEntry(dashboard, name).waitFor({ timeout: 10_000 });
+  assert.equal(await dashboard.locator('li.queue-entry').count(), 1, 'the patient is listed once');
+  assert.equal(
+    await queueEntry(dashboard, name).locator('time').getAttribute('datetime'),
+    since,
+    'the waiting time starts from the first check-in',
+  );
+
+  await providerContext.close();
+  await patientContext.close();
+});
+
+test('a call keeps its media while the server is down for 20 seconds', { timeout: 180_000 }, async () => {
+  const { dashboard, room, providerContext, patientContext } = await startCall(browser, server);
+  const roomFrames = recordFrames(room);
+  const dashboardFrames = recordFrames(dashboard);
+  await room.evaluate(() => {
+    window.callBeforeRestart = window.visiteDebug.pc();
+  });
+  await dashboard.evaluate(() => {
+    window.callBeforeRestart = window.visiteDebug.pc();
+  });
+
+  await server.stop();
+  await room.locator('#call-reconnecting').waitFor({ state: 'visible', timeout: 10_000 });
+  await dashboard.locator('#call-reconnecting').waitFor({ state: 'visible', timeout: 10_000 });
+
+  // Media flow peer to peer: the decoded frames keep growing on both sides
+  // through the whole downtime.
+  const stoppedAt = Date.now();
+  let previous = { room: await framesDecoded(room), dashboard: await framesDecoded(dashboard) };
+  while (Date.now() - stoppedAt < DOWNTIME_MS) {
+    await room.waitForTimeout(4_000);
+    const current = { room: await framesDecoded(room), dashboard: await framesDecoded(dashboard) };
+    assert.ok(current.room > previous.room, `the patient's video stalled after ${Date.now() - stoppedAt} ms`);
+    assert.ok(current.dashboard > previous.dashboard, `the provider's video stalled after ${Date.now() - stoppedAt} ms`);
+    previous = current;
+  }
+  assert.ok(await room.locator('#call-reconnecting').isVisible(), 'the patient page stopped showing the hint');
+
+  server = await startServer({ port: server.port, dataDir: server.dataDir });
+
+  await room.locator('#call-reconnecting').waitFor({ state: 'hidden', timeout: 30_000 });
+  await dashboard.locator('#call-reconnecting').waitFor({ state: 'hidden', timeout: 30_000 });
+  assert.ok(await room.evaluate(() => window.callBeforeRestart === window.visiteDebug.pc()), 'the patient rejoined with a new call');
+  assert.ok(
+    await dashboard.evaluate(() => window.callBeforeRestart === window.visiteDebug.pc()),
+    'the provider rejoined with a new call',
+  );
+  assert.ok(await room.locator('#call-view').isVisible());
+  assert.ok(await dashboard.locator('#call-view').isVisible());
+  assert.ok(await dashboard.locator('#call-elsewhere').isHidden(), 'the dashboard sees a second call');
+  assert.equal(await dashboard.locator('li.queue-entry').count(), 0, 'the patient in the call is also listed as waiting');
+  const resumedBy = (frames) => frames.map((text) => JSON.parse(text)).filter((message) => message.type === 'call_resumed');
+  assert.equal(resumedBy(roomFrames.received).length, 1, 'the patient page resumed more than once');
+  assert.equal(resumedBy(dashboardFrames.received).length, 1, 'the provider page resumed more than once');
+  const started = roomFrames.received.map((text) => JSON.parse(text)).filter((message) => message.type === 'call_started');
+  assert.equal(started.length, 0, 'the call was started anew');
+
+  const after = await framesDecoded(room);
+  await room.waitForTimeout(1_000);
+  assert.ok((await framesDecoded(room)) > after, 'the video stopped after the restart');
+
+  // The resumed call still ends for both sides, and once.
+  await dashboard.click('#call-hang-up');
+  await room.locator('#ended-view').waitFor({ state: 'visible', timeout: 10_000 });
+  assert.equal(await room.locator('#ended-reason').innerText(), await pageString(room, 'endedHungUp'));
+  await dashboard.reload();
+  assert.equal(await dashboard.locator('#recent-calls tbody tr').count(), 1, 'the call was recorded more than once');
 
   await providerContext.close();
   await patientContext.close();
