@@ -18,3 +18,4 @@ pub mod mail;
 pub mod password;
 pub mod server;
 pub mod store;
+pub mod turn;

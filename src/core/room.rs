@@ -357,11 +357,11 @@ impl Room {
         // browser rolls back and takes the provider's offer.
         out.push(Effect::Send {
             to: patient_conn,
-            message: ServerMessage::CallStarted { call: id, polite: true, ice_servers: Vec::new() },
+            message: ServerMessage::CallStarted { call: id, polite: true, ice_servers: Vec::new(), relay_only: false },
         });
         out.push(Effect::Send {
             to: provider_conn,
-            message: ServerMessage::CallStarted { call: id, polite: false, ice_servers: Vec::new() },
+            message: ServerMessage::CallStarted { call: id, polite: false, ice_servers: Vec::new(), relay_only: false },
         });
         self.push_queue(out);
     }

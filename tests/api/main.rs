@@ -11,4 +11,5 @@ mod passkeys;
 mod privacy;
 mod signaling_rules;
 mod smtp;
+mod turn;
 mod visit;
