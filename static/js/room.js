@@ -357,6 +357,7 @@ class PatientPage {
     const call = new Call({
       polite: message.polite === true,
       iceServers: iceServersFrom(message.ice_servers),
+      relayOnly: message.relay_only === true,
       send: (outgoing) => this.#signaling.send(outgoing),
     });
     this.#call = call;
