@@ -299,7 +299,8 @@ impl Settings {
             );
         }
         if turn.force_relay != ForceRelay::Off && !turn.is_enabled() {
-            bail!("[turn] force_relay = {:?} needs [turn] urls, because relaying needs a TURN server", turn.force_relay);
+            let value = format!("{:?}", turn.force_relay).to_lowercase();
+            bail!("[turn] force_relay = \"{value}\" needs [turn] urls, because relaying needs a TURN server");
         }
         if let Some(secret) = &turn.secret
             && secret.expose().len() < MIN_TURN_SECRET_LENGTH
@@ -333,8 +334,8 @@ impl Settings {
     }
 }
 
-/// Shortest accepted TURN credential lifetime: 10 minutes, so that a call
-/// can at least start and refresh its allocation once.
+/// Shortest accepted TURN credential lifetime: 10 minutes, so that ICE
+/// restarts early in a call can still allocate a relay.
 const MIN_TURN_TTL_SECONDS: u64 = 600;
 /// Longest accepted TURN credential lifetime: one day.
 const MAX_TURN_TTL_SECONDS: u64 = 24 * 60 * 60;

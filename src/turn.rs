@@ -19,9 +19,9 @@ use sha1::Sha1;
 
 use crate::core::protocol::IceServer;
 
-/// Default lifetime of minted credentials: 4 hours. coturn checks the expiry
-/// on every authenticated request, allocation refreshes included, so the
-/// credentials must outlast the longest call and any ICE restart late in it.
+/// Default lifetime of minted credentials: 4 hours. coturn 4.6.1 checks the
+/// expiry whenever a browser allocates a relay, at the call's start and again
+/// at every ICE restart, so the credentials must outlast the longest call.
 /// A double therapy session of 100 minutes fits with a wide margin, while a
 /// leaked credential stops working the same day.
 pub const DEFAULT_CREDENTIAL_TTL_SECONDS: u64 = 4 * 60 * 60;

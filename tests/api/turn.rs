@@ -124,6 +124,22 @@ fn coturn_accepts_minted_credentials_only() {
     assert_eq!(other_client.allocate(Family::V4), Err(401));
 }
 
+/// Backs the default credential lifetime: coturn 4.6.1 checks the expiry
+/// when a relay is allocated, which a browser does at the call's start and at
+/// every ICE restart, but keeps refreshing an allocation made before it.
+#[test]
+fn coturn_checks_expiry_on_allocate() {
+    let coturn = Coturn::start();
+    let short = credentials(&Secret::new(SECRET), now_seconds() + 2, "short-lived");
+    let mut client = TurnClient::new(coturn.address, &short.username, &short.password);
+    client.allocate(Family::V4).expect("Allocate before the expiry succeeds");
+
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(client.refresh(), Ok(()), "Refresh of the existing allocation after the expiry");
+    let mut restarted = TurnClient::new(coturn.address, &short.username, &short.password);
+    assert_eq!(restarted.allocate(Family::V4), Err(401), "new Allocate after the expiry");
+}
+
 #[test]
 fn coturn_denies_loopback_peers() {
     let coturn = Coturn::start();
@@ -270,6 +286,8 @@ const BINDING_REQUEST: u16 = 0x0001;
 const BINDING_SUCCESS: u16 = 0x0101;
 const ALLOCATE_REQUEST: u16 = 0x0003;
 const ALLOCATE_SUCCESS: u16 = 0x0103;
+const REFRESH_REQUEST: u16 = 0x0004;
+const REFRESH_SUCCESS: u16 = 0x0104;
 const CREATE_PERMISSION_REQUEST: u16 = 0x0008;
 const CREATE_PERMISSION_SUCCESS: u16 = 0x0108;
 
@@ -415,6 +433,12 @@ impl TurnClient {
             return Err(response.error_code().unwrap_or(0));
         }
         Ok(xor_address(response.attribute(ATTR_XOR_RELAYED_ADDRESS).expect("success has XOR-RELAYED-ADDRESS"), &response.transaction))
+    }
+
+    /// Refreshes this client's allocation for the default lifetime.
+    fn refresh(&mut self) -> Result<(), u16> {
+        let response = self.authenticated(StunMessage::new(REFRESH_REQUEST));
+        if response.kind == REFRESH_SUCCESS { Ok(()) } else { Err(response.error_code().unwrap_or(0)) }
     }
 
     /// Installs a permission for `peer` on this client's allocation.
