@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use serde::Deserialize;
 
 use crate::core::protocol::IceServer;
+use crate::turn::{ForceRelay, Secret, TurnSettings};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
@@ -62,6 +63,13 @@ pub struct Overrides {
     /// Second factors providers may use: any (authenticator app or passkey) or passkey [default: any].
     #[arg(long, env = "VISITE_SECOND_FACTOR", value_name = "KIND")]
     pub second_factor: Option<SecondFactor>,
+    /// File with the TURN shared secret, coturn's static-auth-secret [default: [turn] secret_file].
+    #[arg(long, env = "VISITE_TURN_SECRET_FILE", value_name = "FILE")]
+    pub turn_secret_file: Option<PathBuf>,
+    /// The TURN shared secret itself. Prefer the environment variable or
+    /// --turn-secret-file, because other users of the machine can read command lines.
+    #[arg(long, env = "VISITE_TURN_SECRET", value_name = "SECRET", hide_env_values = true)]
+    pub turn_secret: Option<Secret>,
 }
 
 /// The settings file. Unknown keys are an error, so a typo cannot silently
@@ -88,6 +96,20 @@ struct FileSettings {
     header_read_timeout_seconds: Option<u64>,
     #[serde(default)]
     trusted_proxies: Vec<String>,
+    turn: Option<TurnFile>,
+}
+
+/// The `[turn]` table of the settings file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TurnFile {
+    #[serde(default)]
+    urls: Vec<String>,
+    secret_file: Option<PathBuf>,
+    secret: Option<Secret>,
+    credential_ttl_seconds: Option<u64>,
+    realm: Option<String>,
+    force_relay: Option<ForceRelay>,
 }
 
 /// Validated settings for one server process.
@@ -124,6 +146,7 @@ pub struct Settings {
     pub header_read_timeout_seconds: u64,
     /// Reverse proxies whose `X-Forwarded-For` names the real client.
     pub trusted_proxies: Vec<crate::http::IpNetwork>,
+    pub turn: TurnSettings,
 }
 
 impl Default for Settings {
@@ -146,6 +169,7 @@ impl Default for Settings {
             max_connections_per_client: 64,
             header_read_timeout_seconds: 10,
             trusted_proxies: Vec::new(),
+            turn: TurnSettings::default(),
         }
     }
 }
@@ -159,6 +183,7 @@ impl std::fmt::Debug for Settings {
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<redacted>"))
             .field("mail_from", &self.mail_from)
             .field("second_factor", &self.second_factor)
+            .field("turn", &self.turn)
             .finish_non_exhaustive()
     }
 }
@@ -170,6 +195,7 @@ impl Settings {
             None => FileSettings::default(),
         };
         let defaults = Settings::default();
+        let turn = turn_settings(file.turn.unwrap_or_default(), overrides.turn_secret, overrides.turn_secret_file)?;
 
         let settings = Settings {
             listen: overrides.listen.or(file.listen).unwrap_or(defaults.listen),
@@ -194,6 +220,7 @@ impl Settings {
                 .map(|text| crate::http::IpNetwork::parse(text))
                 .collect::<Result<_, _>>()
                 .map_err(|error| anyhow::anyhow!("trusted_proxies: {error}; give addresses or CIDR networks such as \"10.0.0.0/8\""))?,
+            turn,
         };
         settings.validate()?;
         Ok(settings)
@@ -209,14 +236,8 @@ impl Settings {
                 );
             }
         }
-        for server in &self.ice_servers {
-            for url in &server.urls {
-                let scheme = url.split(':').next().unwrap_or("");
-                if !matches!(scheme, "stun" | "stuns" | "turn" | "turns") {
-                    bail!("ice_servers: {url:?} is not a stun:, stuns:, turn: or turns: URL");
-                }
-            }
-        }
+        self.validate_ice_servers()?;
+        self.validate_turn()?;
         if self.max_waiting_patients == 0 {
             bail!("max_waiting_patients must be at least 1");
         }
@@ -245,6 +266,53 @@ impl Settings {
         Ok(())
     }
 
+    /// Accepts STUN servers only: a static TURN password in this list would
+    /// reach every browser and stay valid forever.
+    fn validate_ice_servers(&self) -> anyhow::Result<()> {
+        let hint = "configure TURN under [turn] instead, where visite mints short-lived credentials per call";
+        for server in &self.ice_servers {
+            if server.username.is_some() || server.credential.is_some() {
+                bail!("ice_servers: static credentials for {:?} are not allowed: {hint}", server.urls);
+            }
+            for url in &server.urls {
+                let scheme = url.split(':').next().unwrap_or("");
+                if matches!(scheme, "turn" | "turns") {
+                    bail!("ice_servers: {url:?} is a TURN server: {hint}");
+                }
+                if !matches!(scheme, "stun" | "stuns") {
+                    bail!("ice_servers: {url:?} is not a stun: or stuns: URL");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_turn(&self) -> anyhow::Result<()> {
+        let turn = &self.turn;
+        for url in &turn.urls {
+            crate::turn::parse_url(url).map_err(|error| anyhow::anyhow!("[turn] urls: {error}"))?;
+        }
+        if !(MIN_TURN_TTL_SECONDS..=MAX_TURN_TTL_SECONDS).contains(&turn.credential_ttl_seconds) {
+            bail!(
+                "[turn] credential_ttl_seconds is {}, but must be between {MIN_TURN_TTL_SECONDS} and {MAX_TURN_TTL_SECONDS}",
+                turn.credential_ttl_seconds
+            );
+        }
+        if turn.force_relay != ForceRelay::Off && !turn.is_enabled() {
+            let value = format!("{:?}", turn.force_relay).to_lowercase();
+            bail!("[turn] force_relay = \"{value}\" needs [turn] urls, because relaying needs a TURN server");
+        }
+        if let Some(secret) = &turn.secret
+            && secret.expose().len() < MIN_TURN_SECRET_LENGTH
+        {
+            bail!(
+                "the TURN secret has fewer than {MIN_TURN_SECRET_LENGTH} characters: \
+                 `visite turn-config` generates a long random one"
+            );
+        }
+        Ok(())
+    }
+
     /// The origins that may open WebSockets and submit forms, given the bound address.
     pub fn allowed_origins(&self, bound: SocketAddr) -> Vec<String> {
         match &self.public_origin {
@@ -264,6 +332,46 @@ impl Settings {
             None => format!("http://localhost:{}", bound.port()),
         }
     }
+}
+
+/// Shortest accepted TURN credential lifetime: 10 minutes, so that ICE
+/// restarts early in a call can still allocate a relay.
+const MIN_TURN_TTL_SECONDS: u64 = 600;
+/// Longest accepted TURN credential lifetime: one day.
+const MAX_TURN_TTL_SECONDS: u64 = 24 * 60 * 60;
+/// Shortest accepted shared secret, in characters.
+const MIN_TURN_SECRET_LENGTH: usize = 16;
+
+/// Builds the TURN settings; a secret from the command line or environment
+/// wins over the file's.
+fn turn_settings(file: TurnFile, secret: Option<Secret>, secret_file: Option<PathBuf>) -> anyhow::Result<TurnSettings> {
+    let secret = match (secret, secret_file) {
+        (Some(secret), _) => Some(secret),
+        (None, Some(path)) => Some(read_secret(&path)?),
+        (None, None) => match (file.secret, file.secret_file) {
+            (Some(_), Some(_)) => bail!("[turn] has both secret and secret_file: keep one"),
+            (Some(secret), None) => Some(secret),
+            (None, Some(path)) => Some(read_secret(&path)?),
+            (None, None) => None,
+        },
+    };
+    let defaults = TurnSettings::default();
+    Ok(TurnSettings {
+        urls: file.urls,
+        secret,
+        credential_ttl_seconds: file.credential_ttl_seconds.unwrap_or(defaults.credential_ttl_seconds),
+        realm: file.realm,
+        force_relay: file.force_relay.unwrap_or_default(),
+    })
+}
+
+fn read_secret(path: &Path) -> anyhow::Result<Secret> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read TURN secret_file {}", path.display()))?;
+    let secret = Secret::new(&text);
+    if secret.expose().is_empty() {
+        bail!("TURN secret_file {} is empty: `visite turn-config` generates a secret", path.display());
+    }
+    Ok(secret)
 }
 
 /// Return the WebAuthn relying party id of an origin, which is its domain
@@ -398,6 +506,91 @@ mod tests {
             assert!(format!("{error:#}").contains(expected), "{error:#}");
         }
         Settings { max_connections: 10, max_connections_per_client: 10, ..Settings::default() }.validate().unwrap();
+    }
+
+    #[test]
+    fn turn_table_from_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret_path = dir.path().join("turn-secret");
+        std::fs::write(&secret_path, "north-wind-7-long-enough\n").unwrap();
+        let path = dir.path().join("visite.toml");
+        let text = format!(
+            "[turn]\nurls = [\"turn:turn.praxis.example:3478?transport=udp\"]\nsecret_file = {:?}\n\
+             credential_ttl_seconds = 7200\nforce_relay = \"patients\"\n",
+            secret_path.display().to_string()
+        );
+        std::fs::write(&path, text).unwrap();
+        let settings = Settings::load(Overrides { config: Some(path), ..Overrides::default() }).unwrap();
+        assert_eq!(settings.turn.urls, ["turn:turn.praxis.example:3478?transport=udp"]);
+        assert_eq!(settings.turn.secret, Some(Secret::new("north-wind-7-long-enough")));
+        assert_eq!(settings.turn.credential_ttl_seconds, 7200);
+        assert_eq!(settings.turn.force_relay, ForceRelay::Patients);
+        assert_eq!(settings.turn.realm(), "turn.praxis.example");
+        settings.turn.require_secret().unwrap();
+        assert!(!format!("{settings:?}").contains("north-wind"), "{settings:?}");
+    }
+
+    #[test]
+    fn turn_table_rejects_unknown_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("visite.toml");
+        std::fs::write(&path, "[turn]\nurls = []\nsecret_fiel = \"/etc/x\"\n").unwrap();
+        let error = read_file(&path).unwrap_err();
+        assert!(format!("{error:#}").contains("secret_fiel"), "{error:#}");
+    }
+
+    #[test]
+    fn turn_urls_need_a_secret() {
+        let turn = TurnSettings { urls: vec!["turn:turn.praxis.example".into()], ..TurnSettings::default() };
+        let error = turn.require_secret().unwrap_err();
+        assert!(format!("{error:#}").contains("secret_file"), "{error:#}");
+        TurnSettings::default().require_secret().unwrap();
+    }
+
+    #[test]
+    fn static_turn_credentials_are_rejected() {
+        let stun = IceServer { urls: vec!["stun:stun.praxis.example:3478".into()], username: None, credential: None };
+        Settings { ice_servers: vec![stun], ..Settings::default() }.validate().unwrap();
+
+        let with_password = IceServer {
+            urls: vec!["turn:turn.praxis.example:3478".into()],
+            username: Some("visite".into()),
+            credential: Some("static".into()),
+        };
+        let without_password = IceServer { urls: vec!["turns:turn.praxis.example:443".into()], username: None, credential: None };
+        for server in [with_password, without_password] {
+            let error = Settings { ice_servers: vec![server], ..Settings::default() }.validate().unwrap_err();
+            assert!(format!("{error:#}").contains("[turn]"), "{error:#}");
+        }
+    }
+
+    #[test]
+    fn turn_settings_are_validated() {
+        let urls = vec!["turn:turn.praxis.example:3478".to_owned()];
+        let cases = [
+            (TurnSettings { force_relay: ForceRelay::Everyone, ..TurnSettings::default() }, "needs [turn] urls"),
+            (TurnSettings { urls: vec!["turn:bad host".into()], ..TurnSettings::default() }, "[turn] urls"),
+            (TurnSettings { credential_ttl_seconds: 60, ..TurnSettings::default() }, "credential_ttl_seconds is 60"),
+            (TurnSettings { urls, secret: Some(Secret::new("short")), ..TurnSettings::default() }, "fewer than 16"),
+        ];
+        for (turn, expected) in cases {
+            let error = Settings { turn, ..Settings::default() }.validate().unwrap_err();
+            assert!(format!("{error:#}").contains(expected), "{error:#}");
+        }
+    }
+
+    #[test]
+    fn turn_secret_override_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("visite.toml");
+        std::fs::write(&path, "[turn]\nurls = [\"turn:turn.praxis.example\"]\nsecret = \"from-the-file-0123456\"\n").unwrap();
+        let overrides = Overrides {
+            config: Some(path),
+            turn_secret: Some(Secret::new("from-the-environment-0123")),
+            ..Overrides::default()
+        };
+        let settings = Settings::load(overrides).unwrap();
+        assert_eq!(settings.turn.secret, Some(Secret::new("from-the-environment-0123")));
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::core::protocol::{ClientMessage, EndReason, ErrorCode, IceServer, Serv
 use crate::core::room::{ClientKey, ConnId, Effect, Limits, Millis, Room};
 use crate::store::{ProviderId, Store};
 use crate::tickets::TicketKey;
+use crate::turn::TurnSettings;
 
 /// Messages a connection may have queued before it counts as too slow and is closed.
 const OUTBOX_CAPACITY: usize = 64;
@@ -62,7 +63,9 @@ pub struct Hub {
     rooms: Mutex<HashMap<ProviderId, Arc<Mutex<RoomShell>>>>,
     next_conn: AtomicU64,
     limits: Limits,
+    /// Static STUN servers; `validate` keeps TURN servers out of this list.
     ice_servers: Vec<IceServer>,
+    turn: TurnSettings,
     store: Store,
     tickets: TicketKey,
 }
@@ -78,15 +81,27 @@ pub struct Connection {
 }
 
 impl Hub {
-    pub fn new(limits: Limits, ice_servers: Vec<IceServer>, store: Store, tickets: TicketKey) -> Arc<Self> {
+    pub fn new(limits: Limits, ice_servers: Vec<IceServer>, turn: TurnSettings, store: Store, tickets: TicketKey) -> Arc<Self> {
         Arc::new(Self {
             rooms: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(1),
             limits,
             ice_servers,
+            turn,
             store,
             tickets,
         })
+    }
+
+    /// Returns the static STUN servers plus a TURN server entry with freshly
+    /// minted credentials, for one participant of a call. Without a `[turn]`
+    /// secret there is no TURN entry.
+    pub fn ice_servers_for_call(&self) -> Vec<IceServer> {
+        let mut servers = self.ice_servers.clone();
+        if let (true, Some(secret)) = (self.turn.is_enabled(), &self.turn.secret) {
+            servers.push(crate::turn::ice_server(&self.turn, secret, now_millis() / 1000));
+        }
+        servers
     }
 
     /// Open a connection to a provider's room, as that provider or as a patient.
@@ -179,8 +194,11 @@ impl Hub {
         for effect in effects {
             match effect {
                 Effect::Send { to, mut message } => {
-                    if let ServerMessage::CallStarted { ice_servers, .. } = &mut message {
-                        ice_servers.clone_from(&self.ice_servers);
+                    // Only admitted participants receive call_started, so a waiting
+                    // patient never gets TURN credentials. The patient is the polite side.
+                    if let ServerMessage::CallStarted { ice_servers, relay_only, polite, .. } = &mut message {
+                        *ice_servers = self.ice_servers_for_call();
+                        *relay_only = self.turn.relay_only(*polite);
                     }
                     if !send(shell, to, &message) {
                         dropped.push(to);

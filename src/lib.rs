@@ -19,3 +19,4 @@ pub mod password;
 pub mod server;
 pub mod store;
 pub mod tickets;
+pub mod turn;

@@ -25,6 +25,10 @@ enum Command {
         #[command(flatten)]
         overrides: Overrides,
     },
+    /// Print a coturn configuration that accepts the TURN credentials visite
+    /// mints, from the [turn] settings. Without a configured secret it
+    /// generates one and explains where to keep it.
+    TurnConfig(Overrides),
 }
 
 #[tokio::main]
@@ -34,6 +38,7 @@ async fn main() -> std::process::ExitCode {
         Command::Serve(overrides) => serve(overrides).await,
         Command::Backup(overrides) => backup(overrides).await,
         Command::Restore { file, overrides } => restore(file, overrides).await,
+        Command::TurnConfig(overrides) => turn_config(overrides),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -61,6 +66,33 @@ async fn restore(file: std::path::PathBuf, overrides: Overrides) -> anyhow::Resu
     } else {
         println!("restored {}; the previous database is in {}", file.display(), replaced.display());
     }
+    Ok(())
+}
+
+fn turn_config(overrides: Overrides) -> anyhow::Result<()> {
+    let settings = Settings::load(overrides)?;
+    let turn = &settings.turn;
+    if !turn.is_enabled() {
+        eprintln!(
+            "visite: [turn] urls is empty, so this configuration uses the placeholder host turn.praxis.example \
+             and browsers get no TURN server until you set [turn] urls"
+        );
+    }
+    let secret = match &turn.secret {
+        Some(secret) => secret.clone(),
+        None => {
+            let secret = visite::turn::Secret::generate();
+            eprintln!(
+                "visite: no TURN secret is configured, so this configuration contains a new random one.\n\
+                 Give visite the same secret, readable only by visite's user, for example:\n\
+                 \n    (umask 077; printf '%s\\n' '{}' > /etc/visite/turn-secret)\n\n\
+                 and set secret_file = \"/etc/visite/turn-secret\" in the [turn] table of visite's settings file.",
+                secret.expose()
+            );
+            secret
+        }
+    };
+    print!("{}", visite::turn::coturn_config(turn, &secret));
     Ok(())
 }
 

@@ -48,6 +48,7 @@ pub struct Server {
 
 impl Server {
     pub async fn bind(settings: Settings) -> anyhow::Result<Self> {
+        settings.turn.require_secret()?;
         let lock = DataDirLock::acquire(&settings.data_dir)?;
         let store = Store::open(&settings.data_dir).await?;
         // Build the password blocklist now rather than in the first signup.
@@ -65,7 +66,7 @@ impl Server {
         let mail_settings = MailSettings { smtp_url: settings.smtp_url.clone(), from: settings.mail_from.clone() };
         let mailer = Mailer::new(&mail_settings, &settings.data_dir)?;
         let tickets = TicketKey::new(store.server_key("tickets", random_key()).await?);
-        let hub = Hub::new(limits, settings.ice_servers.clone(), store.clone(), tickets);
+        let hub = Hub::new(limits, settings.ice_servers.clone(), settings.turn.clone(), store.clone(), tickets);
         let webauthn = relying_party(&settings.link_origin(bound))?;
         let app = AppState::new(store, mailer, hub, settings, bound, webauthn);
         Ok(Self { listener, app, _lock: lock })

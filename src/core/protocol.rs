@@ -173,11 +173,14 @@ pub enum ServerMessage {
         call: Option<CallSummary>,
     },
     /// Both participants: the call starts. The polite side yields when offers
-    /// collide (perfect negotiation). The server fills `ice_servers` per person.
+    /// collide (perfect negotiation). The server fills `ice_servers` per person,
+    /// with TURN credentials of that person's own, and sets `relay_only` when
+    /// the browser must send all media through the TURN server.
     CallStarted {
         call: CallId,
         polite: bool,
         ice_servers: Vec<IceServer>,
+        relay_only: bool,
     },
     Description { description: SessionDescription },
     Candidate { candidate: Option<IceCandidate> },

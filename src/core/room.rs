@@ -808,7 +808,7 @@ fn other(side: Side) -> Side {
 /// sides offer at once, the patient's browser rolls back and takes the
 /// provider's offer. The caller fills in the ICE servers per person.
 fn call_started(call: CallId, side: Side) -> ServerMessage {
-    ServerMessage::CallStarted { call, polite: side == Side::Patient, ice_servers: Vec::new() }
+    ServerMessage::CallStarted { call, polite: side == Side::Patient, ice_servers: Vec::new(), relay_only: false }
 }
 
 /// Return the message for the peer of a call message, or `None` for other messages.

@@ -146,7 +146,7 @@ fn admit_starts_call_and_relays_both_ways() {
     let effects = room.handle(PROVIDER, ClientMessage::Admit { patient: PatientId(1) }, 5_000);
     assert!(effects.contains(&Effect::CallStarted { call: CallId(2), at: 5_000 }));
     assert!(sends_to(&effects, ALICE).contains(&&ServerMessage::CallStarted {
-        call: CallId(2), polite: true, ice_servers: vec![]
+        call: CallId(2), polite: true, ice_servers: vec![], relay_only: false
     }));
 
     let effects = room.handle(PROVIDER, offer(), 5_100);

@@ -9,12 +9,28 @@
 
 import { openCamera, stopStream } from './media.js';
 
+/**
+ * How long the impolite side waits while ICE is `disconnected` before it
+ * restarts ICE. A short network hiccup recovers by itself within a few seconds.
+ */
+const IMPOLITE_RESTART_DELAY_MS = 5_000;
+/**
+ * How long the polite side waits while ICE is `failed` or `disconnected`
+ * before it restarts ICE itself. It is longer than the impolite side's delay,
+ * so the polite side restarts only when the other side's restart did not come
+ * through, and both sides rarely restart at once.
+ */
+const POLITE_RESTART_DELAY_MS = 15_000;
+/** How long either side waits for a restart to connect before it tries again. */
+const RESTART_RETRY_MS = 10_000;
+
 /** @typedef {{ audio: boolean, video: boolean }} MediaState */
 
 /**
  * @typedef {object} CallOptions
  * @property {boolean} polite true on the side that yields when offers collide
  * @property {RTCIceServer[]} iceServers STUN and TURN servers from call_started
+ * @property {boolean} [relayOnly] true when call_started requires sending all media through the TURN server
  * @property {(message: { type: string } & Record<string, unknown>) => void} send
  *   sends a message to the other participant through the server
  */
@@ -47,13 +63,19 @@ export class Call extends EventTarget {
   /** @type {Promise<void>} */
   #inbox = Promise.resolve();
   #closed = false;
+  /** Timer of the next ICE restart while ICE is failed or disconnected. @type {number | undefined} */
+  #restartTimer;
+  #iceRestarts = 0;
 
   /** @param {CallOptions} options */
   constructor(options) {
     super();
     this.#polite = options.polite;
     this.#send = options.send;
-    this.#pc = new RTCPeerConnection({ iceServers: options.iceServers });
+    this.#pc = new RTCPeerConnection({
+      iceServers: options.iceServers,
+      iceTransportPolicy: options.relayOnly ? 'relay' : 'all',
+    });
 
     this.#pc.addEventListener('negotiationneeded', () => this.#offer());
     this.#pc.addEventListener('icecandidate', ({ candidate }) => {
@@ -61,6 +83,7 @@ export class Call extends EventTarget {
     });
     this.#pc.addEventListener('track', ({ track }) => this.#addRemoteTrack(track));
     this.#pc.addEventListener('connectionstatechange', () => this.#connectionStateChanged());
+    this.#pc.addEventListener('iceconnectionstatechange', () => this.#iceConnectionStateChanged());
   }
 
   /** The peer connection, for statistics and tests. */
@@ -82,6 +105,11 @@ export class Call extends EventTarget {
 
   get closed() {
     return this.#closed;
+  }
+
+  /** How many times this side restarted ICE. */
+  get iceRestarts() {
+    return this.#iceRestarts;
   }
 
   /** The other side's media state, from its last media_state message. */
@@ -208,6 +236,7 @@ export class Call extends EventTarget {
       return;
     }
     this.#closed = true;
+    window.clearTimeout(this.#restartTimer);
     stopStream(this.#localStream);
     this.#pc.close();
     // RTCPeerConnection.close() fires no connectionstatechange of its own.
@@ -396,12 +425,65 @@ export class Call extends EventTarget {
   }
 
   #connectionStateChanged() {
-    const state = this.#pc.connectionState;
-    // One side restarting ICE is enough; perfect negotiation carries the new offer.
-    if (state === 'failed' && !this.#polite) {
-      this.#pc.restartIce();
+    this.dispatchEvent(new CustomEvent('connectionstatechange', { detail: this.#pc.connectionState }));
+  }
+
+  /**
+   * Restarts ICE when the connection broke, for example after a network
+   * change or a TURN server restart. The impolite side restarts at once on
+   * `failed` and after a short delay on `disconnected`. The polite side waits
+   * longer, so one restart is usually enough, and perfect negotiation resolves
+   * the offers when both sides restart at once. The restart offer goes
+   * through the same send callback as every other description.
+   */
+  #iceConnectionStateChanged() {
+    if (this.#closed) {
+      return;
     }
-    this.dispatchEvent(new CustomEvent('connectionstatechange', { detail: state }));
+    const state = this.#pc.iceConnectionState;
+    if (state === 'connected' || state === 'completed') {
+      window.clearTimeout(this.#restartTimer);
+      this.#restartTimer = undefined;
+      return;
+    }
+    // A pending timer covers every other state, so a restart that fails
+    // again at once waits for the retry interval instead of looping.
+    if (this.#restartTimer !== undefined || (state !== 'failed' && state !== 'disconnected')) {
+      return;
+    }
+    if (state === 'failed' && !this.#polite) {
+      this.#restartIce();
+    } else {
+      this.#scheduleRestart(this.#polite ? POLITE_RESTART_DELAY_MS : IMPOLITE_RESTART_DELAY_MS);
+    }
+  }
+
+  /**
+   * Checks again after `delay` milliseconds: restarts ICE if it is still
+   * failed or disconnected, and keeps watching while it is still checking.
+   * @param {number} delay
+   */
+  #scheduleRestart(delay) {
+    window.clearTimeout(this.#restartTimer);
+    this.#restartTimer = window.setTimeout(() => {
+      this.#restartTimer = undefined;
+      const state = this.#pc.iceConnectionState;
+      if (this.#closed || state === 'connected' || state === 'completed') {
+        return;
+      }
+      if (state === 'failed' || state === 'disconnected') {
+        this.#restartIce();
+      } else {
+        this.#scheduleRestart(RESTART_RETRY_MS);
+      }
+    }, delay);
+  }
+
+  /** Restarts ICE now and tries again later unless the restart connects. */
+  #restartIce() {
+    this.#iceRestarts += 1;
+    this.#pc.restartIce();
+    this.#scheduleRestart(RESTART_RETRY_MS);
   }
 }
 

@@ -384,6 +384,7 @@ class PatientPage {
     const call = new Call({
       polite: message.polite === true,
       iceServers: iceServersFrom(message.ice_servers),
+      relayOnly: message.relay_only === true,
       send: (outgoing) => this.#link.send(outgoing),
     });
     this.#call = call;

@@ -12,4 +12,5 @@ mod privacy;
 mod resume;
 mod signaling_rules;
 mod smtp;
+mod turn;
 mod visit;

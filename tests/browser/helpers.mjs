@@ -55,14 +55,19 @@ async function freePort() {
 /**
  * Starts the server on a free loopback port with a new data folder and waits
  * until /healthz responds with 200. The server's stdout and stderr are kept in memory.
- * A restart passes the port and folder of the server it replaces.
- * @param {{ port?: number, dataDir?: string }} [reuse]
+ * A restart passes the port and folder of the server it replaces; `config`
+ * names a settings file.
+ * @param {{ port?: number, dataDir?: string, config?: string }} [reuse]
  */
 export async function startServer(reuse = {}) {
   const port = reuse.port ?? (await freePort());
   const dataDir = reuse.dataDir ?? (await mkdtemp(join(tmpdir(), 'visite-browser-')));
   const chunks = [];
-  const child = spawn(VISITE_BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], {
+  const args = ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir];
+  if (reuse.config) {
+    args.push('--config', reuse.config);
+  }
+  const child = spawn(VISITE_BIN, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' },
   });
@@ -439,12 +444,14 @@ export function errorFrames(frames) {
  * @param {import('playwright-core').Browser} browser
  * @param {{ origin: string }} server
  * @param {{ locale?: string, patientInit?: (context: import('playwright-core').BrowserContext) => Promise<void>,
+ *   providerInit?: (context: import('playwright-core').BrowserContext) => Promise<void>,
  *   beforeCheckIn?: (room: import('playwright-core').Page) => Promise<void>, patientVideo?: boolean }} [options]
  */
 export async function startCall(browser, server, options = {}) {
   const locale = options.locale ?? 'en-US';
   const providerContext = await newContext(browser, server, locale);
   const patientContext = await newContext(browser, server, locale);
+  await options.providerInit?.(providerContext);
   await options.patientInit?.(patientContext);
 
   const { page: dashboard, account } = await signUp(providerContext, server);
