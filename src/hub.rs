@@ -86,6 +86,12 @@ impl Hub {
         })
     }
 
+    /// Returns the STUN and TURN servers for the participants of a call. The
+    /// signed-in provider's device check uses them too.
+    pub fn ice_servers_for_call(&self) -> Vec<IceServer> {
+        self.ice_servers.clone()
+    }
+
     /// Open a connection to a provider's room, as that provider or as a patient.
     /// `client` identifies the patient's network for the per-network cap.
     pub fn connect(self: &Arc<Self>, provider: ProviderId, role: Role, client: ClientKey) -> (Connection, mpsc::Receiver<Outbound>) {

@@ -39,7 +39,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** Returns a free TCP port on 127.0.0.1, found by binding port 0. */
-async function freePort() {
+export async function freePort() {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();
@@ -55,14 +55,16 @@ async function freePort() {
 /**
  * Starts the server on a free loopback port with a new data folder and waits
  * until /healthz responds with 200. The server's stdout and stderr are kept in memory.
- * A restart passes the port and folder of the server it replaces.
- * @param {{ port?: number, dataDir?: string }} [reuse]
+ * A restart passes the port and folder of the server it replaces; `args`
+ * are added to the `visite serve` command line, such as `--config <file>`.
+ * @param {{ port?: number, dataDir?: string, args?: string[] }} [reuse]
  */
 export async function startServer(reuse = {}) {
   const port = reuse.port ?? (await freePort());
   const dataDir = reuse.dataDir ?? (await mkdtemp(join(tmpdir(), 'visite-browser-')));
   const chunks = [];
-  const child = spawn(VISITE_BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], {
+  const args = ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, ...(reuse.args ?? [])];
+  const child = spawn(VISITE_BIN, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' },
   });
