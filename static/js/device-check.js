@@ -17,7 +17,10 @@ import { t } from './strings.js';
 /** Milliseconds between two readings of the microphone level. */
 const METER_INTERVAL_MS = 100;
 
-/** A level from which the microphone counts as picking up sound, 0 to 100. */
+/**
+ * A level from which the microphone counts as picking up sound, 0 to 100.
+ * 30 is about -42 dBFS, an estimate of a level above a quiet room's noise.
+ */
 const HEARD_LEVEL = 30;
 
 /** Frequency and length of the speaker test tone. */
