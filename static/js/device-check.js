@@ -199,8 +199,8 @@ function parseIceServers(json) {
 /**
  * Gathers ICE candidates for a data channel with the given servers and
  * returns the best path found. A relay candidate means that a TURN server
- * answered, and a server-reflexive candidate or a completed gathering means
- * that a STUN server answered (see reachability()). Only the configured
+ * responded, and a server-reflexive candidate or a completed gathering means
+ * that a STUN server responded (see reachability()). Only the configured
  * servers are contacted, and no media flow, because the connection never
  * gets a remote description.
  * @param {RTCIceServer[]} iceServers
@@ -221,7 +221,7 @@ export async function checkConnectivity(iceServers, timeoutMs) {
       }
     });
     // NOTE: a gathering that waits for an unreachable TURN server until the timeout
-    // cannot count a STUN answer, so a device with a public address then gets `local`.
+    // cannot count a STUN response, so a device with a public address then gets `local`.
     const finished = new Promise((resolve) => {
       const timer = window.setTimeout(resolve, timeoutMs);
       pc.addEventListener('icecandidate', ({ candidate }) => {
@@ -242,7 +242,7 @@ export async function checkConnectivity(iceServers, timeoutMs) {
   } finally {
     pc.close();
   }
-  return reachability({ candidateTypes, stunAnswered: hasStun && complete && !stunFailed });
+  return reachability({ candidateTypes, stunResponded: hasStun && complete && !stunFailed });
 }
 
 /** @param {string} url */

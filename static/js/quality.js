@@ -197,20 +197,20 @@ export class AdaptationPolicy {
  * Returns the best path that a candidate gathering found.
  *
  * `candidateTypes` are the `type`s of the gathered candidates (`host`,
- * `srflx`, `prflx` or `relay`). `stunAnswered` is true when the gathering
+ * `srflx`, `prflx` or `relay`). `stunResponded` is true when the gathering
  * completed with a STUN server configured and no error from it. That counts
  * as reaching the Internet too, because a browser leaves out a
  * server-reflexive candidate whose address equals a host candidate's, as on a
  * device with a public address; Chromium 156 did so in the browser tests.
- * @param {{ candidateTypes: Iterable<string>, stunAnswered: boolean }} gathering
+ * @param {{ candidateTypes: Iterable<string>, stunResponded: boolean }} gathering
  * @returns {Reachability}
  */
-export function reachability({ candidateTypes, stunAnswered }) {
+export function reachability({ candidateTypes, stunResponded }) {
   const types = new Set(candidateTypes);
   if (types.has('relay')) {
     return 'relay';
   }
-  if (types.has('srflx') || stunAnswered) {
+  if (types.has('srflx') || stunResponded) {
     return 'internet';
   }
   if (types.has('host') || types.has('prflx')) {

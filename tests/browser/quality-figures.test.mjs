@@ -168,12 +168,12 @@ test('policy never restores when not lowered', () => {
 
 test('reachability picks best path', () => {
   const cases = [
-    [{ candidateTypes: ['host', 'srflx', 'relay'], stunAnswered: false }, 'relay'],
-    [{ candidateTypes: ['host', 'srflx'], stunAnswered: false }, 'internet'],
-    [{ candidateTypes: ['host'], stunAnswered: true }, 'internet'],
-    [{ candidateTypes: ['host'], stunAnswered: false }, 'local'],
-    [{ candidateTypes: ['prflx'], stunAnswered: false }, 'local'],
-    [{ candidateTypes: [], stunAnswered: false }, 'none'],
+    [{ candidateTypes: ['host', 'srflx', 'relay'], stunResponded: false }, 'relay'],
+    [{ candidateTypes: ['host', 'srflx'], stunResponded: false }, 'internet'],
+    [{ candidateTypes: ['host'], stunResponded: true }, 'internet'],
+    [{ candidateTypes: ['host'], stunResponded: false }, 'local'],
+    [{ candidateTypes: ['prflx'], stunResponded: false }, 'local'],
+    [{ candidateTypes: [], stunResponded: false }, 'none'],
   ];
   for (const [gathering, expected] of cases) {
     assert.equal(reachability(gathering), expected, JSON.stringify(gathering));
