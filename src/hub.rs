@@ -94,8 +94,8 @@ impl Hub {
     }
 
     /// Returns the static STUN servers plus a TURN server entry with freshly
-    /// minted credentials, for one participant of a call. Without a `[turn]`
-    /// secret there is no TURN entry.
+    /// minted credentials, for one participant of a call or the signed-in provider's
+    /// device check. Without a `[turn]` secret there is no TURN entry.
     pub fn ice_servers_for_call(&self) -> Vec<IceServer> {
         let mut servers = self.ice_servers.clone();
         if let (true, Some(secret)) = (self.turn.is_enabled(), &self.turn.secret) {

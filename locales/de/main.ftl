@@ -513,3 +513,32 @@ mail-signup-pending-body =
     jemand hat versucht, sich mit Ihrer E-Mail-Adresse zu registrieren, für die bereits eine Registrierung auf Bestätigung wartet. Wenn diese Registrierung von Ihnen stammt, öffnen Sie den Link aus der früheren E-Mail. Registrierungen, die nicht innerhalb von 24 Stunden bestätigt werden, werden gelöscht; danach können Sie sich erneut registrieren.
 
     Wenn Sie sich nicht registriert haben, können Sie diese E-Mail ignorieren.
+
+## device check and call quality
+device-check-heading = Geräte prüfen
+device-mic-label = Mikrofonpegel
+device-speaker-test = Testton abspielen
+device-connection-check = Verbindung prüfen
+device-connection-hint = Prüft, ob Ihr Browser die Server erreicht, die beim Verbinden von Gesprächen helfen.
+js-device-mic-none = Es ist kein Mikrofon eingeschaltet.
+js-device-mic-speak = Sagen Sie etwas: Der Balken sollte sich bewegen.
+js-device-mic-heard = Ihr Mikrofon nimmt Ton auf.
+js-device-speaker-playing = Ein kurzer Ton wird abgespielt. Wenn Sie nichts hören, prüfen Sie die Lautstärke und welche Lautsprecher oder Kopfhörer ausgewählt sind.
+js-device-speaker-failed = Dieser Browser kann den Testton nicht abspielen.
+js-device-connection-checking = Die Verbindung wird geprüft…
+js-device-connection-relay = Gut: Ein Relay-Server ist erreichbar, Gespräche funktionieren also auch hinter einer strengen Firewall.
+js-device-connection-internet = Gut: Ihr Browser erreicht das Internet, Gespräche sollten also funktionieren.
+js-device-connection-local = Nur Ihr lokales Netzwerk wurde gefunden. Gespräche mit Personen außerhalb dieses Netzwerks können fehlschlagen. Versuchen Sie ein anderes Netzwerk oder bitten Sie die Betreuung Ihres Netzwerks, Videogespräche zu erlauben.
+js-device-connection-none = Es wurde keine Netzwerkverbindung gefunden. Prüfen Sie Ihre Internetverbindung und Firewall und versuchen Sie es erneut.
+js-device-connection-failed = Dieser Browser konnte die Verbindung nicht prüfen.
+quality-details = Verbindungsdetails
+quality-rtt = Umlaufzeit
+quality-loss = Paketverlust
+quality-bitrate = Eingehende Datenrate
+quality-audio-only = Meine Kamera ausschalten
+js-quality-measuring = Die Verbindungsqualität wird gemessen…
+js-quality-good = Verbindungsqualität: gut
+js-quality-fair = Verbindungsqualität: mittel
+js-quality-poor = Verbindungsqualität: schlecht
+js-quality-poor-hint = Die Verbindung ist schlecht, daher wird Ihr Video in geringerer Qualität gesendet. Wenn Sie Ihre Kamera ausschalten, bleibt mehr Platz für den Ton. Sie entscheiden beide, ob Sie das Gespräch fortsetzen.
+js-quality-poor-hint-camera-off = Die Verbindung ist schlecht. Ton und Bild können stocken. Sie entscheiden beide, ob Sie das Gespräch fortsetzen.

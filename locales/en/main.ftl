@@ -513,3 +513,32 @@ mail-signup-pending-body =
     someone tried to register with your email address, for which a registration is already waiting for confirmation. If that registration is yours, open the link from the earlier email. Registrations that are not confirmed within 24 hours are deleted, and you can then register again.
 
     If you did not register, you can ignore this email.
+
+## device check and call quality
+device-check-heading = Check your devices
+device-mic-label = Microphone level
+device-speaker-test = Play a test sound
+device-connection-check = Check the connection
+device-connection-hint = Tests whether your browser reaches the servers that help connect calls.
+js-device-mic-none = No microphone is on.
+js-device-mic-speak = Say something: the bar should move.
+js-device-mic-heard = Your microphone picks up sound.
+js-device-speaker-playing = A short tone is playing. If you hear nothing, check the volume and which speakers or headphones are selected.
+js-device-speaker-failed = This browser cannot play the test sound.
+js-device-connection-checking = Checking the connection…
+js-device-connection-relay = Good: a relay server is reachable, so calls also work behind a strict firewall.
+js-device-connection-internet = Good: your browser reaches the Internet, so calls should work.
+js-device-connection-local = Only your local network was found. Calls with people outside this network may fail. Try another network, or ask whoever runs your network to allow video calls.
+js-device-connection-none = No network connection was found. Check your Internet connection and firewall, then try again.
+js-device-connection-failed = This browser could not run the connection check.
+quality-details = Connection details
+quality-rtt = Round-trip time
+quality-loss = Packet loss
+quality-bitrate = Incoming data rate
+quality-audio-only = Turn off my camera
+js-quality-measuring = Measuring the connection quality…
+js-quality-good = Connection quality: good
+js-quality-fair = Connection quality: fair
+js-quality-poor = Connection quality: poor
+js-quality-poor-hint = The connection is poor, so your video is sent in lower quality. Turning off your camera keeps more room for the sound. You both decide whether to continue.
+js-quality-poor-hint-camera-off = The connection is poor. Sound and picture may stutter. You both decide whether to continue.

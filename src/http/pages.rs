@@ -12,6 +12,7 @@ use super::App;
 use super::error::AppError;
 use super::locale::Locale;
 use super::session::{CurrentProvider, MaybeProvider};
+use crate::core::protocol::IceServer;
 use crate::core::validate::{Slug, SlugError};
 use crate::i18n::Tr;
 use crate::store::{CallRecord, Provider, UniqueViolation, WriteError};
@@ -100,6 +101,8 @@ struct RoomPage {
     provider_name: String,
     practice_name: String,
     waiting_message: String,
+    /// JSON list of STUN servers for the device check's connectivity test.
+    ice_servers_json: String,
 }
 
 /// The patient's page: join form, waiting room, call and goodbye in one page.
@@ -120,9 +123,35 @@ pub async fn room(State(app): State<App>, locale: Locale, Path(slug): Path<Strin
         provider_name: provider.name,
         practice_name: provider.practice_name,
         waiting_message: provider.waiting_message,
+        ice_servers_json: ice_servers_json(&stun_servers(&app.settings.ice_servers)),
         tr,
     };
     Ok(render(StatusCode::OK, &page))
+}
+
+/// Keeps only the `stun:` and `stuns:` URLs of the configured ICE servers,
+/// without usernames and credentials, so that a page anyone may open never
+/// carries TURN credentials. Entries left without a URL are dropped.
+pub fn stun_servers(servers: &[IceServer]) -> Vec<IceServer> {
+    servers
+        .iter()
+        .map(|server| IceServer {
+            urls: server.urls.iter().filter(|url| is_stun_url(url)).cloned().collect(),
+            username: None,
+            credential: None,
+        })
+        .filter(|server| !server.urls.is_empty())
+        .collect()
+}
+
+fn is_stun_url(url: &str) -> bool {
+    let scheme = url.split(':').next().unwrap_or("");
+    scheme.eq_ignore_ascii_case("stun") || scheme.eq_ignore_ascii_case("stuns")
+}
+
+/// Serializes ICE servers for a `data-` attribute, in the form `RTCIceServer` takes.
+fn ice_servers_json(servers: &[IceServer]) -> String {
+    serde_json::to_string(servers).expect("a list of strings serializes to JSON")
 }
 
 /// A room works only once its provider verified the email address and
@@ -158,6 +187,8 @@ struct DashboardPage {
     recent_calls: Vec<CallView>,
     settings_error: Option<String>,
     settings_saved: bool,
+    /// JSON list of the STUN and TURN servers for the device check's connectivity test.
+    ice_servers_json: String,
 }
 
 #[derive(Deserialize)]
@@ -185,6 +216,7 @@ async fn dashboard_page(
         recent_calls: calls.iter().map(CallView::from).collect(),
         settings_error,
         settings_saved,
+        ice_servers_json: ice_servers_json(&app.hub.ice_servers_for_call()),
         tr,
     })
 }
@@ -300,5 +332,26 @@ mod tests {
         assert_eq!(format_duration(0), "0:00");
         assert_eq!(format_duration(754), "12:34");
         assert_eq!(format_duration(3723), "1:02:03");
+    }
+
+    #[test]
+    fn stun_servers_drop_turn_and_credentials() {
+        let configured = vec![
+            IceServer {
+                urls: vec!["stun:stun.example.org:3478".into(), "turn:turn.example.org:3478".into()],
+                username: Some("user".into()),
+                credential: Some("secret".into()),
+            },
+            IceServer { urls: vec!["turns:turn.example.org:5349".into()], username: None, credential: None },
+            IceServer { urls: vec!["STUNS:stun.example.org:5349".into()], username: None, credential: None },
+        ];
+
+        let stun = stun_servers(&configured);
+
+        assert_eq!(stun.len(), 2, "the TURN-only entry is dropped: {stun:?}");
+        assert_eq!(stun[0].urls, vec!["stun:stun.example.org:3478".to_owned()]);
+        assert_eq!(stun[0].username, None);
+        assert_eq!(stun[0].credential, None);
+        assert_eq!(stun[1].urls, vec!["STUNS:stun.example.org:5349".to_owned()]);
     }
 }

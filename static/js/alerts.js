@@ -30,31 +30,32 @@ export class Chime {
       return;
     }
     const start = context.currentTime;
-    this.#tone(context, 660, start, 0.18);
-    this.#tone(context, 880, start + 0.2, 0.28);
+    playTone(context, 660, start, 0.18);
+    playTone(context, 880, start + 0.2, 0.28);
   }
+}
 
-  /**
-   * @param {AudioContext} context
-   * @param {number} frequency in hertz
-   * @param {number} at start time in seconds on the context's clock
-   * @param {number} duration in seconds
-   */
-  #tone(context, frequency, at, duration) {
-    const oscillator = context.createOscillator();
-    const gain = context.createGain();
-    oscillator.type = 'sine';
-    oscillator.frequency.value = frequency;
+/**
+ * Plays a sine tone on the context's output.
+ * @param {AudioContext} context
+ * @param {number} frequency in hertz
+ * @param {number} at start time in seconds on the context's clock
+ * @param {number} duration in seconds
+ */
+export function playTone(context, frequency, at, duration) {
+  const oscillator = context.createOscillator();
+  const gain = context.createGain();
+  oscillator.type = 'sine';
+  oscillator.frequency.value = frequency;
 
-    // A quick attack and an exponential fade avoid clicks at both ends.
-    gain.gain.setValueAtTime(0.0001, at);
-    gain.gain.exponentialRampToValueAtTime(0.2, at + 0.02);
-    gain.gain.exponentialRampToValueAtTime(0.0001, at + duration);
+  // A quick attack and an exponential fade avoid clicks at both ends.
+  gain.gain.setValueAtTime(0.0001, at);
+  gain.gain.exponentialRampToValueAtTime(0.2, at + 0.02);
+  gain.gain.exponentialRampToValueAtTime(0.0001, at + duration);
 
-    oscillator.connect(gain).connect(context.destination);
-    oscillator.start(at);
-    oscillator.stop(at + duration + 0.02);
-  }
+  oscillator.connect(gain).connect(context.destination);
+  oscillator.start(at);
+  oscillator.stop(at + duration + 0.02);
 }
 
 /**

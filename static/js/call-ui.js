@@ -4,6 +4,7 @@
 
 import { MediaFailure } from './media.js';
 import { required } from './media-panel.js';
+import { QualityIndicator } from './quality-ui.js';
 import { t } from './strings.js';
 
 /** @typedef {import('./call.js').Call} Call */
@@ -54,6 +55,7 @@ export class CallView extends EventTarget {
   #muteButton;
   #cameraButton;
   #hangUpButton;
+  #quality;
 
   /** @param {Document} document */
   constructor(document) {
@@ -72,6 +74,7 @@ export class CallView extends EventTarget {
     this.#muteButton = /** @type {HTMLButtonElement} */ (required(document, 'call-mute'));
     this.#cameraButton = /** @type {HTMLButtonElement} */ (required(document, 'call-camera'));
     this.#hangUpButton = /** @type {HTMLButtonElement} */ (required(document, 'call-hang-up'));
+    this.#quality = new QualityIndicator(document);
 
     this.#muteButton.addEventListener('click', () => this.#toggleMute());
     this.#cameraButton.addEventListener('click', () => this.#toggleCamera());
@@ -83,6 +86,11 @@ export class CallView extends EventTarget {
 
   get root() {
     return this.#root;
+  }
+
+  /** The running call's quality monitor, for the browser tests. */
+  get qualityMonitor() {
+    return this.#quality.monitor;
   }
 
   /**
@@ -111,12 +119,14 @@ export class CallView extends EventTarget {
     call.addEventListener('remotetrack', () => this.#refreshRemoteSource(), { signal });
     call.addEventListener('remotechange', () => this.#render(), { signal });
     call.addEventListener('localchange', () => this.#render(), { signal });
+    this.#quality.attach(call);
     this.#render();
   }
 
   /** Clears the view and lets go of the call's streams. */
   detach() {
     this.#abort.abort();
+    this.#quality.detach();
     this.#call = null;
     this.#cameraBusy = false;
     this.#remoteVideo.srcObject = null;

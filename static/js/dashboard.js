@@ -7,6 +7,7 @@ import { CheckInNotifications, Chime, WaitingBadge } from './alerts.js';
 import { Call, iceServersFrom } from './call.js';
 import { CallLink } from './call-link.js';
 import { CallView } from './call-ui.js';
+import { DeviceCheck } from './device-check.js';
 import { MediaPanel, required } from './media-panel.js';
 import { Signaling, reconnectDelayMs, socketUrl } from './signaling.js';
 import { errorText, t } from './strings.js';
@@ -97,6 +98,7 @@ class ProviderPage {
     this.#link = new CallLink(this.#signaling);
     this.#callReconnecting = required(document, 'call-reconnecting');
     this.#media = new MediaPanel(document);
+    new DeviceCheck(document, this.#media);
     this.#callView = new CallView(document);
     this.#notifications = new CheckInNotifications(
       /** @type {HTMLButtonElement} */ (required(document, 'enable-notifications')),
@@ -121,6 +123,11 @@ class ProviderPage {
   /** The running call's peer connection, for tests. */
   get peerConnection() {
     return this.#call?.pc ?? null;
+  }
+
+  /** The running call's quality monitor, for tests. */
+  get qualityMonitor() {
+    return this.#callView.qualityMonitor;
   }
 
   start() {
@@ -616,8 +623,9 @@ function markNew(element) {
 }
 
 const page = new ProviderPage(document);
-// A read-only hook for the browser tests, which read connectionState and getStats().
-/** @type {any} */ (window).visiteDebug = Object.freeze({ pc: () => page.peerConnection });
+// A hook for the browser tests, which read connectionState and getStats()
+// and feed samples to the quality monitor.
+/** @type {any} */ (window).visiteDebug = Object.freeze({ pc: () => page.peerConnection, quality: () => page.qualityMonitor });
 page.start();
 
 /**

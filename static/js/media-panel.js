@@ -26,7 +26,8 @@ const MODE_MESSAGES = {
 
 /**
  * The panel. It dispatches `change` whenever a mode has been settled, either
- * because the devices opened or because the person chose to go on without them.
+ * because the devices opened or because the person chose to go on without them,
+ * and `streamchange` whenever its stream is replaced, handed over or stopped.
  */
 export class MediaPanel extends EventTarget {
   /** @type {MediaStream | null} */
@@ -170,6 +171,7 @@ export class MediaPanel extends EventTarget {
     this.#hideError();
     this.#status.textContent = '';
     this.#render();
+    this.dispatchEvent(new Event('streamchange'));
     return handover;
   }
 
@@ -188,7 +190,8 @@ export class MediaPanel extends EventTarget {
    * @param {MediaMode | null} mode
    */
   #replaceStream(stream, mode) {
-    if (this.#stream !== stream) {
+    const changed = this.#stream !== stream;
+    if (changed) {
       stopStream(this.#stream);
     }
     this.#stream = stream;
@@ -196,6 +199,9 @@ export class MediaPanel extends EventTarget {
     this.#preview.srcObject = stream;
     if (mode) {
       this.#status.textContent = t(MODE_MESSAGES[mode]);
+    }
+    if (changed) {
+      this.dispatchEvent(new Event('streamchange'));
     }
   }
 

@@ -7,6 +7,7 @@
 import { Call, iceServersFrom } from './call.js';
 import { CallLink } from './call-link.js';
 import { CallView } from './call-ui.js';
+import { DeviceCheck } from './device-check.js';
 import { MediaPanel, required } from './media-panel.js';
 import { Signaling, reconnectDelayMs, socketUrl } from './signaling.js';
 import { errorText, t } from './strings.js';
@@ -173,6 +174,7 @@ class PatientPage {
     this.#signaling = new Signaling(socketUrl(`/r/${encodeURIComponent(slug)}/ws`));
     this.#link = new CallLink(this.#signaling);
     this.#media = new MediaPanel(document);
+    new DeviceCheck(document, this.#media);
     this.#callView = new CallView(document);
 
     this.#views = {
@@ -232,6 +234,11 @@ class PatientPage {
   /** The running call's peer connection, for tests. */
   get peerConnection() {
     return this.#call?.pc ?? null;
+  }
+
+  /** The running call's quality monitor, for tests. */
+  get qualityMonitor() {
+    return this.#callView.qualityMonitor;
   }
 
   async #checkIn() {
@@ -560,6 +567,7 @@ class PatientPage {
 }
 
 const page = new PatientPage(document);
-// A read-only hook for the browser tests, which read connectionState and getStats().
-/** @type {any} */ (window).visiteDebug = Object.freeze({ pc: () => page.peerConnection });
+// A hook for the browser tests, which read connectionState and getStats()
+// and feed samples to the quality monitor.
+/** @type {any} */ (window).visiteDebug = Object.freeze({ pc: () => page.peerConnection, quality: () => page.qualityMonitor });
 page.start();

@@ -1,4 +1,5 @@
 use reqwest::StatusCode;
+use visite::core::protocol::IceServer;
 
 use crate::helpers::*;
 
@@ -107,4 +108,36 @@ async fn provider_name_is_escaped() {
     let (_, body) = app.client().get_text("/r/praxis-muster").await;
     assert!(!body.contains("<img src=x"), "provider name rendered unescaped");
     assert!(body.contains("&lt;img src=x") || body.contains("&#60;img src=x"), "provider name missing");
+}
+
+#[tokio::test]
+async fn turn_credentials_only_on_dashboard() {
+    let app = spawn_app_with(|settings| {
+        settings.ice_servers = vec![
+            IceServer {
+                urls: vec!["stun:stun.example.org:3478".into()],
+                username: None,
+                credential: None,
+            },
+            IceServer {
+                urls: vec!["turn:turn.example.org:3478".into()],
+                username: Some("turn-user".into()),
+                credential: Some("turn-credential-x7".into()),
+            },
+        ];
+    })
+    .await;
+    let provider = app.provider("praxis-muster").await;
+
+    let (status, room) = app.client().get_text("/r/praxis-muster").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(room.contains("data-ice-servers="), "the room page has no ICE server list");
+    assert!(room.contains("stun:stun.example.org:3478"), "the room page lacks the STUN server");
+    assert!(!room.contains("turn:turn.example.org"), "the room page lists the TURN server");
+    assert!(!room.contains("turn-credential-x7"), "the room page contains the TURN credential");
+
+    let (status, dashboard) = provider.get_text("/dashboard").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(dashboard.contains("turn:turn.example.org:3478"), "the dashboard lacks the TURN server");
+    assert!(dashboard.contains("turn-credential-x7"), "the dashboard lacks the TURN credential");
 }

@@ -39,7 +39,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** Returns a free TCP port on 127.0.0.1, found by binding port 0. */
-async function freePort() {
+export async function freePort() {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();
@@ -56,14 +56,14 @@ async function freePort() {
  * Starts the server on a free loopback port with a new data folder and waits
  * until /healthz responds with 200. The server's stdout and stderr are kept in memory.
  * A restart passes the port and folder of the server it replaces; `config`
- * names a settings file.
- * @param {{ port?: number, dataDir?: string, config?: string }} [reuse]
+ * names a settings file, and `args` are added to the `visite serve` command line.
+ * @param {{ port?: number, dataDir?: string, config?: string, args?: string[] }} [reuse]
  */
 export async function startServer(reuse = {}) {
   const port = reuse.port ?? (await freePort());
   const dataDir = reuse.dataDir ?? (await mkdtemp(join(tmpdir(), 'visite-browser-')));
   const chunks = [];
-  const args = ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir];
+  const args = ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, ...(reuse.args ?? [])];
   if (reuse.config) {
     args.push('--config', reuse.config);
   }
