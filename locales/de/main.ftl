@@ -506,3 +506,24 @@ mail-signup-pending-body =
     jemand hat versucht, sich mit Ihrer E-Mail-Adresse zu registrieren, für die bereits eine Registrierung auf Bestätigung wartet. Wenn diese Registrierung von Ihnen stammt, öffnen Sie den Link aus der früheren E-Mail. Registrierungen, die nicht innerhalb von 24 Stunden bestätigt werden, werden gelöscht; danach können Sie sich erneut registrieren.
 
     Wenn Sie sich nicht registriert haben, können Sie diese E-Mail ignorieren.
+
+## in-call verification code, security line, chat and screen sharing
+call-share-screen = Bildschirm teilen
+call-remote-screen = Die andere Person teilt ihren Bildschirm
+call-local-screen = Sie teilen Ihren Bildschirm. Die andere Person sieht ihn statt Ihres Kamerabilds.
+call-security-heading = Sicherheit dieses Gesprächs
+call-code-label = Prüfcode:
+call-code-hint = Lesen Sie diesen Code laut vor und fragen Sie die andere Person, ob sie denselben Code sieht. Wenn die Codes verschieden sind, hört möglicherweise jemand mit: Beenden Sie das Gespräch und melden Sie sich auf anderem Weg, zum Beispiel telefonisch.
+call-chat-heading = Chat
+call-chat-note = Nachrichten gehen direkt an den Browser der anderen Person. visite speichert sie nicht, und sie verschwinden, wenn das Gespräch endet.
+call-chat-input-label = Nachricht
+call-chat-send = Senden
+js-call-code-pending = Wird berechnet…
+js-call-security-pending = Die Verschlüsselung der Verbindung wird geprüft…
+js-call-security-encrypted = Das Gespräch ist zwischen Ihrem Browser und dem Browser der anderen Person verschlüsselt (DTLS-SRTP).
+js-call-security-not-encrypted = Die verschlüsselte Verbindung besteht nicht. Ohne sie werden weder Ton noch Bild gesendet.
+js-call-security-direct = Ton und Bild gehen direkt zwischen den beiden Geräten.
+js-call-security-relayed = Ton und Bild laufen über einen Vermittlungsserver (TURN). Er leitet sie weiter, kann sie aber nicht entschlüsseln.
+js-call-share-screen-failed = Ihr Bildschirm konnte nicht geteilt werden. Bitte versuchen Sie es erneut.
+js-call-chat-you = Sie
+js-call-chat-not-open = Der Chat ist noch nicht verbunden. Bitte versuchen Sie es gleich noch einmal.

@@ -506,3 +506,24 @@ mail-signup-pending-body =
     someone tried to register with your email address, for which a registration is already waiting for confirmation. If that registration is yours, open the link from the earlier email. Registrations that are not confirmed within 24 hours are deleted, and you can then register again.
 
     If you did not register, you can ignore this email.
+
+## in-call verification code, security line, chat and screen sharing
+call-share-screen = Share screen
+call-remote-screen = The other person is sharing their screen
+call-local-screen = You are sharing your screen. The other person sees it instead of your camera.
+call-security-heading = Security of this call
+call-code-label = Verification code:
+call-code-hint = Read this code aloud and ask the other person whether they see the same code. If the codes differ, someone may be listening in: end the call and get in touch another way, for example by phone.
+call-chat-heading = Chat
+call-chat-note = Messages go straight to the other person's browser. visite does not store them, and they disappear when the call ends.
+call-chat-input-label = Message
+call-chat-send = Send
+js-call-code-pending = Calculating…
+js-call-security-pending = Checking the encryption of the connection…
+js-call-security-encrypted = The call is encrypted between your browser and the other person's browser (DTLS-SRTP).
+js-call-security-not-encrypted = The encrypted connection is not established. No sound or video is sent without it.
+js-call-security-direct = Sound and video go directly between the two devices.
+js-call-security-relayed = Sound and video pass through a relay server (TURN). It forwards them but cannot decrypt them.
+js-call-share-screen-failed = Your screen could not be shared. Please try again.
+js-call-chat-you = You
+js-call-chat-not-open = The chat is not connected yet. Please try again in a moment.

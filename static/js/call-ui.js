@@ -2,6 +2,8 @@
 // video or an avatar, the self view, the buttons and the connection state.
 // The markup is templates/partials/call.html.
 
+import { CallSecurityView } from './call-security-ui.js';
+import { ChatView } from './chat-ui.js';
 import { MediaFailure } from './media.js';
 import { required } from './media-panel.js';
 import { t } from './strings.js';
@@ -35,6 +37,7 @@ export class CallView extends EventTarget {
   /** @type {Call | null} */
   #call = null;
   #cameraBusy = false;
+  #screenBusy = false;
   /** The local video track the self view was last given, to notice a new one. */
   #localTrackId = '';
   /** Listeners of the attached call, removed on detach. */
@@ -54,6 +57,11 @@ export class CallView extends EventTarget {
   #muteButton;
   #cameraButton;
   #hangUpButton;
+  #shareButton;
+  #remoteScreen;
+  #localScreen;
+  #security;
+  #chat;
 
   /** @param {Document} document */
   constructor(document) {
@@ -76,6 +84,15 @@ export class CallView extends EventTarget {
     this.#muteButton.addEventListener('click', () => this.#toggleMute());
     this.#cameraButton.addEventListener('click', () => this.#toggleCamera());
     this.#hangUpButton.addEventListener('click', () => this.dispatchEvent(new Event('hangup')));
+
+    this.#shareButton = /** @type {HTMLButtonElement} */ (required(document, 'call-share-screen'));
+    this.#remoteScreen = required(document, 'remote-screen');
+    this.#localScreen = required(document, 'local-screen');
+    // Phones and some browsers cannot capture the screen at all.
+    this.#shareButton.hidden = typeof navigator.mediaDevices?.getDisplayMedia !== 'function';
+    this.#shareButton.addEventListener('click', () => this.#toggleScreenShare());
+    this.#security = new CallSecurityView(document);
+    this.#chat = new ChatView(document);
     this.#playButton.addEventListener('click', () => this.#play());
     // The first frame gives the element its size; #render then shows the picture.
     this.#remoteVideo.addEventListener('resize', () => this.#render());
@@ -111,6 +128,8 @@ export class CallView extends EventTarget {
     call.addEventListener('remotetrack', () => this.#refreshRemoteSource(), { signal });
     call.addEventListener('remotechange', () => this.#render(), { signal });
     call.addEventListener('localchange', () => this.#render(), { signal });
+    this.#security.attach(call);
+    this.#chat.attach(call, peerName);
     this.#render();
   }
 
@@ -119,6 +138,13 @@ export class CallView extends EventTarget {
     this.#abort.abort();
     this.#call = null;
     this.#cameraBusy = false;
+    this.#screenBusy = false;
+    this.#security.detach();
+    this.#chat.detach();
+    this.#shareButton.disabled = true;
+    this.#shareButton.setAttribute('aria-pressed', 'false');
+    this.#localScreen.hidden = true;
+    this.#remoteScreen.hidden = true;
     this.#remoteVideo.srcObject = null;
     this.#localVideo.srcObject = null;
     this.#playButton.hidden = true;
@@ -167,6 +193,44 @@ export class CallView extends EventTarget {
         this.#render();
       }
     }
+  }
+
+  async #toggleScreenShare() {
+    const call = this.#call;
+    if (!call || this.#screenBusy) {
+      return;
+    }
+
+    this.#screenBusy = true;
+    this.#hideError();
+    this.#render();
+    try {
+      if (call.localMediaState.screen) {
+        await call.stopScreenShare();
+      } else {
+        await call.startScreenShare();
+      }
+    } catch (error) {
+      // NotAllowedError is also what the browser reports when the person cancels the picker.
+      if (!(error instanceof DOMException) || error.name !== 'NotAllowedError') {
+        console.warn('visite: sharing the screen failed', error);
+        this.showError(t('callShareScreenFailed'));
+      }
+    } finally {
+      this.#screenBusy = false;
+      if (this.#call === call) {
+        this.#render();
+      }
+    }
+  }
+
+  /** @param {Call} call */
+  #renderScreenShare(call) {
+    const sharing = call.localMediaState.screen;
+    this.#shareButton.disabled = this.#screenBusy || !call.canShareScreen;
+    this.#shareButton.setAttribute('aria-pressed', String(sharing));
+    this.#localScreen.hidden = !sharing;
+    this.#remoteScreen.hidden = !call.remoteMediaState.screen;
   }
 
   /** Re-sets the source so the element picks up tracks added to the stream. */
@@ -229,6 +293,7 @@ export class CallView extends EventTarget {
     this.#cameraButton.setAttribute('aria-pressed', String(!local.video));
     this.#root.classList.toggle('is-muted', !local.audio);
     this.#root.classList.toggle('is-camera-off', !local.video);
+    this.#renderScreenShare(call);
   }
 }
 

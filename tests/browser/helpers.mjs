@@ -439,6 +439,7 @@ export function errorFrames(frames) {
  * @param {import('playwright-core').Browser} browser
  * @param {{ origin: string }} server
  * @param {{ locale?: string, patientInit?: (context: import('playwright-core').BrowserContext) => Promise<void>,
+ *   providerInit?: (context: import('playwright-core').BrowserContext) => Promise<void>,
  *   beforeCheckIn?: (room: import('playwright-core').Page) => Promise<void>, patientVideo?: boolean }} [options]
  */
 export async function startCall(browser, server, options = {}) {
@@ -446,6 +447,7 @@ export async function startCall(browser, server, options = {}) {
   const providerContext = await newContext(browser, server, locale);
   const patientContext = await newContext(browser, server, locale);
   await options.patientInit?.(patientContext);
+  await options.providerInit?.(providerContext);
 
   const { page: dashboard, account } = await signUp(providerContext, server);
   const dashboardLog = watchConsole(dashboard);
