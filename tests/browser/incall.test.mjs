@@ -141,7 +141,7 @@ function descriptionCount(frames) {
 
 /**
  * Replaces every certificate fingerprint in a relayed description message.
- * Returns the message unchanged when it is no description.
+ * Returns the message unchanged when it is not a description.
  * @param {string} text
  */
 function forgeFingerprints(text) {
@@ -155,13 +155,22 @@ function forgeFingerprints(text) {
 
 describe('verification code', { timeout: 120_000 }, () => {
   test('normal call shows equal codes', async () => {
-    const { dashboard, room, providerContext, patientContext } = await startCall(browser, server);
+    const { dashboard, room, sentByPatient, providerContext, patientContext } = await startCall(browser, server);
 
     const providerCode = await shownCode(dashboard);
     const patientCode = await shownCode(room);
     assert.equal(patientCode, providerCode, 'both sides show the same code');
     assert.equal(providerCode, await codeFromDescriptions(dashboard), 'the provider code comes from its descriptions');
     assert.equal(patientCode, await codeFromDescriptions(room), 'the patient code comes from its descriptions');
+
+    // Turning the camera off renegotiates; the code is computed again and stays the same.
+    const descriptionsBefore = descriptionCount(sentByPatient);
+    await room.click('#call-camera');
+    await room.waitForFunction(() => window.visiteDebug.pc().getTransceivers().some((t) => t.currentDirection === 'recvonly'));
+    await room.waitForFunction(() => window.visiteDebug.pc().signalingState === 'stable');
+    assert.ok(descriptionCount(sentByPatient) > descriptionsBefore, 'the patient renegotiated');
+    assert.equal(await shownCode(room), providerCode, 'the code after renegotiating');
+    assert.equal(await shownCode(dashboard), providerCode);
 
     await providerContext.close();
     await patientContext.close();
@@ -171,7 +180,7 @@ describe('verification code', { timeout: 120_000 }, () => {
     const providerContext = await newContext(browser, server, 'en-US');
     const patientContext = await newContext(browser, server, 'en-US');
     let forged = 0;
-    // Stands in for a server that swaps certificates: every description the patient receives is rewritten.
+    // Simulates a server that swaps certificates. Every description the patient receives is rewritten.
     await patientContext.routeWebSocket(/\/ws/, (page) => {
       const upstream = page.connectToServer();
       page.onMessage((message) => upstream.send(message));
