@@ -39,7 +39,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** Returns a free TCP port on 127.0.0.1, found by binding port 0. */
-async function freePort() {
+export async function freePort() {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();

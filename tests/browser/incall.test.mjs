@@ -2,6 +2,7 @@
 // the security line, the peer-to-peer chat and screen sharing.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 
 import {
   checkIn,
+  freePort,
   launchBrowser,
   mediaStates,
   newContext,
@@ -240,6 +242,99 @@ describe('security line', { timeout: 120_000 }, () => {
       assert.ok(transport?.srtpCipher, `${label}: getStats reports an SRTP cipher`);
       assert.match(await page.locator('#call-security-ciphers').innerText(), new RegExp(`SRTP ${transport.srtpCipher}`), label);
     }
+
+    await providerContext.close();
+    await patientContext.close();
+  });
+});
+
+/** coturn from Debian's package; TURNSERVER_BIN overrides it. */
+const TURNSERVER_BIN = process.env.TURNSERVER_BIN ?? '/usr/bin/turnserver';
+
+/**
+ * Starts coturn on loopback only, relaying only between loopback addresses,
+ * and returns the child process and its port.
+ * @param {string} folder for the pid file and coturn's user database
+ */
+async function startTurnServer(folder) {
+  // coturn listens on the UDP port with the same number, which is most likely free as well.
+  const port = await freePort();
+  const turn = spawn(TURNSERVER_BIN, [
+    '-n', '--no-cli', '--no-tls', '--no-dtls', '--simple-log', '--log-file=stdout',
+    `--pidfile=${join(folder, 'turnserver.pid')}`, `--db=${join(folder, 'turndb')}`,
+    '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${port}`,
+    '--min-port=49152', '--max-port=65535', '--allow-loopback-peers',
+    '--lt-cred-mech', '--realm=visite.test', '--user=visite:relay-test-secret',
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = [];
+  turn.stdout.on('data', (chunk) => output.push(chunk));
+  turn.stderr.on('data', (chunk) => output.push(chunk));
+
+  const deadline = Date.now() + 10_000;
+  // coturn 4.6 prints this line once its listeners run.
+  while (!Buffer.concat(output).toString('utf8').includes('Total General servers')) {
+    if (turn.exitCode !== null || Date.now() > deadline) {
+      turn.kill('SIGKILL');
+      assert.fail(`turnserver did not start:\n${Buffer.concat(output)}`);
+    }
+    await new Promise((resolveDelay) => setTimeout(resolveDelay, 100));
+  }
+  return { turn, port };
+}
+
+describe('security line with a relay', { timeout: 120_000 }, () => {
+  let folder;
+  let turn;
+  let relayServer;
+
+  before(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'visite-turn-'));
+    const started = await startTurnServer(folder);
+    turn = started.turn;
+    const config = join(folder, 'visite.toml');
+    await writeFile(config, [
+      '[[ice_servers]]',
+      `urls = ["turn:127.0.0.1:${started.port}?transport=udp"]`,
+      'username = "visite"',
+      'credential = "relay-test-secret"',
+      '',
+    ].join('\n'));
+    // startServer passes its environment on to visite, which reads VISITE_CONFIG.
+    process.env.VISITE_CONFIG = config;
+    try {
+      relayServer = await startServer();
+    } finally {
+      delete process.env.VISITE_CONFIG;
+    }
+  });
+
+  after(async () => {
+    await relayServer?.stop();
+    await relayServer?.removeData();
+    turn?.kill('SIGTERM');
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  test('relayed call is encrypted', async () => {
+    // Only the patient's browser is limited to relay candidates, as behind a strict firewall.
+    const relayOnly = async (/** @type {import('playwright-core').BrowserContext} */ context) => {
+      await context.addInitScript(() => {
+        const Native = window.RTCPeerConnection;
+        window.RTCPeerConnection = class extends Native {
+          constructor(configuration = {}) {
+            super({ ...configuration, iceTransportPolicy: 'relay' });
+          }
+        };
+      });
+    };
+    const { dashboard, room, providerContext, patientContext } = await startCall(browser, relayServer, { patientInit: relayOnly });
+
+    for (const [label, page] of [['provider', dashboard], ['patient', room]]) {
+      await page.locator('#call-security[data-encrypted="true"][data-route="relayed"]').waitFor({ timeout: 10_000 });
+      assert.equal(await page.locator('#call-security-line').innerText(), await pageString(page, 'callSecurityEncrypted'), label);
+      assert.equal(await page.locator('#call-security-route').innerText(), await pageString(page, 'callSecurityRelayed'), label);
+    }
+    assert.equal(await shownCode(room), await shownCode(dashboard), 'a relay does not change the code');
 
     await providerContext.close();
     await patientContext.close();
