@@ -108,8 +108,7 @@ export class CallSecurityView {
     this.#route.hidden = security.route === 'unknown';
     this.#route.textContent = security.route === 'relayed' ? t('callSecurityRelayed') : t('callSecurityDirect');
     // Cipher suite names are standard identifiers, so they are not translated.
-    const ciphers = [security.srtpCipher && `SRTP ${security.srtpCipher}`, security.dtlsCipher && `DTLS ${security.dtlsCipher}`];
-    this.#ciphers.textContent = ciphers.filter(Boolean).join(' · ');
+    this.#ciphers.textContent = [security.srtpCipher, security.dtlsCipher].filter(Boolean).join(' · ');
     this.#ciphers.hidden = this.#ciphers.textContent === '';
   }
 }

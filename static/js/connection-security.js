@@ -10,8 +10,8 @@
  * @property {string} dtlsState the transport's DTLSTransportState, or `unknown`
  * @property {'direct' | 'relayed' | 'unknown'} route `relayed` when either
  *   end of the selected candidate pair is a TURN relay candidate
- * @property {string} srtpCipher such as `AES_CM_128_HMAC_SHA1_80`, or empty
- * @property {string} dtlsCipher such as `TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256`, or empty
+ * @property {string} srtpCipher such as `SRTP_AES128_CM_HMAC_SHA1_80` (Chromium 156), or empty
+ * @property {string} dtlsCipher such as `TLS_AES_128_GCM_SHA256` (Chromium 156), or empty
  */
 
 /**

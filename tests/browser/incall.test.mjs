@@ -240,7 +240,7 @@ describe('security line', { timeout: 120_000 }, () => {
       });
       assert.equal(transport?.dtlsState, 'connected', `${label}: getStats reports DTLS connected`);
       assert.ok(transport?.srtpCipher, `${label}: getStats reports an SRTP cipher`);
-      assert.match(await page.locator('#call-security-ciphers').innerText(), new RegExp(`SRTP ${transport.srtpCipher}`), label);
+      assert.ok((await page.locator('#call-security-ciphers').innerText()).includes(transport.srtpCipher), `${label}: the SRTP cipher is shown`);
     }
 
     await providerContext.close();
