@@ -542,3 +542,24 @@ js-quality-fair = Verbindungsqualität: mittel
 js-quality-poor = Verbindungsqualität: schlecht
 js-quality-poor-hint = Die Verbindung ist schlecht, daher wird Ihr Video in geringerer Qualität gesendet. Wenn Sie Ihre Kamera ausschalten, bleibt mehr Platz für den Ton. Sie entscheiden beide, ob Sie das Gespräch fortsetzen.
 js-quality-poor-hint-camera-off = Die Verbindung ist schlecht. Ton und Bild können stocken. Sie entscheiden beide, ob Sie das Gespräch fortsetzen.
+
+## in-call verification code, security line, chat and screen sharing
+call-share-screen = Bildschirm teilen
+call-remote-screen = Die andere Person teilt ihren Bildschirm
+call-local-screen = Sie teilen Ihren Bildschirm. Die andere Person sieht ihn statt Ihres Kamerabilds.
+call-security-heading = Sicherheit dieses Gesprächs
+call-code-label = Prüfcode:
+call-code-hint = Lesen Sie diesen Code laut vor und fragen Sie die andere Person, ob sie denselben Code sieht. Wenn die Codes verschieden sind, hört möglicherweise jemand mit: Beenden Sie das Gespräch und melden Sie sich auf anderem Weg, zum Beispiel telefonisch.
+call-chat-heading = Chat
+call-chat-note = Nachrichten gehen direkt an den Browser der anderen Person. visite speichert sie nicht, und sie verschwinden, wenn das Gespräch endet.
+call-chat-input-label = Nachricht
+call-chat-send = Senden
+js-call-code-pending = Wird berechnet…
+js-call-security-pending = Die Verschlüsselung der Verbindung wird geprüft…
+js-call-security-encrypted = Das Gespräch ist zwischen Ihrem Browser und dem Browser der anderen Person verschlüsselt (DTLS-SRTP).
+js-call-security-not-encrypted = Die verschlüsselte Verbindung besteht nicht. Ohne sie werden weder Ton noch Bild gesendet.
+js-call-security-direct = Ton und Bild gehen direkt zwischen den beiden Geräten.
+js-call-security-relayed = Ton und Bild laufen über einen Vermittlungsserver (TURN). Er leitet sie weiter, kann sie aber nicht entschlüsseln.
+js-call-share-screen-failed = Ihr Bildschirm konnte nicht geteilt werden. Bitte versuchen Sie es erneut.
+js-call-chat-you = Sie
+js-call-chat-not-open = Der Chat ist noch nicht verbunden. Bitte versuchen Sie es gleich noch einmal.

@@ -542,3 +542,24 @@ js-quality-fair = Connection quality: fair
 js-quality-poor = Connection quality: poor
 js-quality-poor-hint = The connection is poor, so your video is sent in lower quality. Turning off your camera keeps more room for the sound. You both decide whether to continue.
 js-quality-poor-hint-camera-off = The connection is poor. Sound and picture may stutter. You both decide whether to continue.
+
+## in-call verification code, security line, chat and screen sharing
+call-share-screen = Share screen
+call-remote-screen = The other person is sharing their screen
+call-local-screen = You are sharing your screen. The other person sees it instead of your camera.
+call-security-heading = Security of this call
+call-code-label = Verification code:
+call-code-hint = Read this code aloud and ask the other person whether they see the same code. If the codes differ, someone may be listening in: end the call and get in touch another way, for example by phone.
+call-chat-heading = Chat
+call-chat-note = Messages go straight to the other person's browser. visite does not store them, and they disappear when the call ends.
+call-chat-input-label = Message
+call-chat-send = Send
+js-call-code-pending = Calculating…
+js-call-security-pending = Checking the encryption of the connection…
+js-call-security-encrypted = The call is encrypted between your browser and the other person's browser (DTLS-SRTP).
+js-call-security-not-encrypted = The encrypted connection is not established. No sound or video is sent without it.
+js-call-security-direct = Sound and video go directly between the two devices.
+js-call-security-relayed = Sound and video pass through a relay server (TURN). It forwards them but cannot decrypt them.
+js-call-share-screen-failed = Your screen could not be shared. Please try again.
+js-call-chat-you = You
+js-call-chat-not-open = The chat is not connected yet. Please try again in a moment.

@@ -74,8 +74,15 @@ pub enum ClientMessage {
     Description { description: SessionDescription },
     /// Call participant: a trickled ICE candidate, or `null` at the end of candidates.
     Candidate { candidate: Option<IceCandidate> },
-    /// Call participant: whether the microphone and camera are on.
-    MediaState { audio: bool, video: bool },
+    /// Call participant: whether the microphone is on, whether video is sent,
+    /// and whether that video is a shared screen. Clients that predate screen
+    /// sharing omit `screen`.
+    MediaState {
+        audio: bool,
+        video: bool,
+        #[serde(default)]
+        screen: bool,
+    },
     /// Call participant: end the call.
     HangUp {},
 }
@@ -184,7 +191,7 @@ pub enum ServerMessage {
     },
     Description { description: SessionDescription },
     Candidate { candidate: Option<IceCandidate> },
-    MediaState { audio: bool, video: bool },
+    MediaState { audio: bool, video: bool, screen: bool },
     /// A participant took back its side of the running call; messages that
     /// the other side sent in the meantime follow.
     CallResumed {},
@@ -216,6 +223,15 @@ mod tests {
             decode(r#"{"type":"candidate","candidate":null}"#),
             Ok(ClientMessage::Candidate { candidate: None })
         ));
+    }
+
+    #[test]
+    fn decode_media_state_screen() {
+        let shared = decode(r#"{"type":"media_state","audio":true,"video":true,"screen":true}"#).unwrap();
+        assert_eq!(shared, ClientMessage::MediaState { audio: true, video: true, screen: true });
+        let without_screen = decode(r#"{"type":"media_state","audio":true,"video":false}"#).unwrap();
+        assert_eq!(without_screen, ClientMessage::MediaState { audio: true, video: false, screen: false });
+        assert!(decode(r#"{"type":"media_state","audio":true,"video":true,"screen":"yes"}"#).is_err());
     }
 
     #[test]

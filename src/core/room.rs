@@ -816,7 +816,9 @@ fn relayed(message: ClientMessage) -> Option<ServerMessage> {
     match message {
         ClientMessage::Description { description } => Some(ServerMessage::Description { description }),
         ClientMessage::Candidate { candidate } => Some(ServerMessage::Candidate { candidate }),
-        ClientMessage::MediaState { audio, video } => Some(ServerMessage::MediaState { audio, video }),
+        ClientMessage::MediaState { audio, video, screen } => {
+            Some(ServerMessage::MediaState { audio, video, screen })
+        }
         _ => None,
     }
 }

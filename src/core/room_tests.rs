@@ -118,7 +118,7 @@ fn waiting_patient_cannot_signal() {
     let mut room = room_with_alice();
 
     for message in [offer(), ClientMessage::Candidate { candidate: None },
-        ClientMessage::MediaState { audio: true, video: false }, ClientMessage::HangUp {}] {
+        ClientMessage::MediaState { audio: true, video: false, screen: false }, ClientMessage::HangUp {}] {
         let effects = room.handle(ALICE, message, 2_000);
 
         assert!(effects.contains(&Effect::Refused { conn: ALICE, refusal: Refusal::NotAdmitted }));

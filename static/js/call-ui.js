@@ -2,6 +2,8 @@
 // video or an avatar, the self view, the buttons and the connection state.
 // The markup is templates/partials/call.html.
 
+import { CallSecurityView } from './call-security-ui.js';
+import { ChatView } from './chat-ui.js';
 import { MediaFailure } from './media.js';
 import { required } from './media-panel.js';
 import { QualityIndicator } from './quality-ui.js';
@@ -36,6 +38,7 @@ export class CallView extends EventTarget {
   /** @type {Call | null} */
   #call = null;
   #cameraBusy = false;
+  #screenBusy = false;
   /** The local video track the self view was last given, to notice a new one. */
   #localTrackId = '';
   /** Listeners of the attached call, removed on detach. */
@@ -56,6 +59,11 @@ export class CallView extends EventTarget {
   #cameraButton;
   #hangUpButton;
   #quality;
+  #shareButton;
+  #remoteScreen;
+  #localScreen;
+  #security;
+  #chat;
 
   /** @param {Document} document */
   constructor(document) {
@@ -79,6 +87,15 @@ export class CallView extends EventTarget {
     this.#muteButton.addEventListener('click', () => this.#toggleMute());
     this.#cameraButton.addEventListener('click', () => this.#toggleCamera());
     this.#hangUpButton.addEventListener('click', () => this.dispatchEvent(new Event('hangup')));
+
+    this.#shareButton = /** @type {HTMLButtonElement} */ (required(document, 'call-share-screen'));
+    this.#remoteScreen = required(document, 'remote-screen');
+    this.#localScreen = required(document, 'local-screen');
+    // Phones and some browsers cannot capture the screen at all.
+    this.#shareButton.hidden = typeof navigator.mediaDevices?.getDisplayMedia !== 'function';
+    this.#shareButton.addEventListener('click', () => this.#toggleScreenShare());
+    this.#security = new CallSecurityView(document);
+    this.#chat = new ChatView(document);
     this.#playButton.addEventListener('click', () => this.#play());
     // The first frame gives the element its size; #render then shows the picture.
     this.#remoteVideo.addEventListener('resize', () => this.#render());
@@ -120,6 +137,8 @@ export class CallView extends EventTarget {
     call.addEventListener('remotechange', () => this.#render(), { signal });
     call.addEventListener('localchange', () => this.#render(), { signal });
     this.#quality.attach(call);
+    this.#security.attach(call);
+    this.#chat.attach(call, peerName);
     this.#render();
   }
 
@@ -129,6 +148,13 @@ export class CallView extends EventTarget {
     this.#quality.detach();
     this.#call = null;
     this.#cameraBusy = false;
+    this.#screenBusy = false;
+    this.#security.detach();
+    this.#chat.detach();
+    this.#shareButton.disabled = true;
+    this.#shareButton.setAttribute('aria-pressed', 'false');
+    this.#localScreen.hidden = true;
+    this.#remoteScreen.hidden = true;
     this.#remoteVideo.srcObject = null;
     this.#localVideo.srcObject = null;
     this.#playButton.hidden = true;
@@ -177,6 +203,44 @@ export class CallView extends EventTarget {
         this.#render();
       }
     }
+  }
+
+  async #toggleScreenShare() {
+    const call = this.#call;
+    if (!call || this.#screenBusy) {
+      return;
+    }
+
+    this.#screenBusy = true;
+    this.#hideError();
+    this.#render();
+    try {
+      if (call.localMediaState.screen) {
+        await call.stopScreenShare();
+      } else {
+        await call.startScreenShare();
+      }
+    } catch (error) {
+      // NotAllowedError is also what the browser reports when the person cancels the picker.
+      if (!(error instanceof DOMException) || error.name !== 'NotAllowedError') {
+        console.warn('visite: sharing the screen failed', error);
+        this.showError(t('callShareScreenFailed'));
+      }
+    } finally {
+      this.#screenBusy = false;
+      if (this.#call === call) {
+        this.#render();
+      }
+    }
+  }
+
+  /** @param {Call} call */
+  #renderScreenShare(call) {
+    const sharing = call.localMediaState.screen;
+    this.#shareButton.disabled = this.#screenBusy || !call.canShareScreen;
+    this.#shareButton.setAttribute('aria-pressed', String(sharing));
+    this.#localScreen.hidden = !sharing;
+    this.#remoteScreen.hidden = !call.remoteMediaState.screen;
   }
 
   /** Re-sets the source so the element picks up tracks added to the stream. */
@@ -239,6 +303,7 @@ export class CallView extends EventTarget {
     this.#cameraButton.setAttribute('aria-pressed', String(!local.video));
     this.#root.classList.toggle('is-muted', !local.audio);
     this.#root.classList.toggle('is-camera-off', !local.video);
+    this.#renderScreenShare(call);
   }
 }
 

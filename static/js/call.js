@@ -7,6 +7,7 @@
 // the colliding offer. Incoming signaling messages are handled one at a time,
 // in the order the server relayed them.
 
+import { Chat } from './chat.js';
 import { openCamera, stopStream } from './media.js';
 
 /**
@@ -24,7 +25,11 @@ const POLITE_RESTART_DELAY_MS = 15_000;
 /** How long either side waits for a restart to connect before it tries again. */
 const RESTART_RETRY_MS = 10_000;
 
-/** @typedef {{ audio: boolean, video: boolean }} MediaState */
+/**
+ * Media that a side sends. `video` is the camera locally, but in media_state and
+ * remoteMediaState it is true while either the camera or a shared screen is sent.
+ * @typedef {{ audio: boolean, video: boolean, screen: boolean }} MediaState
+ */
 
 /**
  * @typedef {object} CallOptions
@@ -40,7 +45,7 @@ const RESTART_RETRY_MS = 10_000;
  * - `connectionstatechange` (CustomEvent with the RTCPeerConnectionState),
  * - `remotetrack` when a remote track arrives, so views can refresh their source,
  * - `remotechange` when remote media start, stop or report a new media_state,
- * - `localchange` when the local microphone or camera changes.
+ * - `localchange` when the local microphone, camera or screen sharing changes.
  */
 export class Call extends EventTarget {
   /** @type {RTCPeerConnection} */
@@ -51,7 +56,10 @@ export class Call extends EventTarget {
   #localStream = new MediaStream();
   #remoteStream = new MediaStream();
   /** Assumed on until the other side's first media_state arrives. @type {MediaState} */
-  #remoteMediaState = { audio: true, video: true };
+  #remoteMediaState = { audio: true, video: true, screen: false };
+  /** The shared screen's video track while it replaces the camera, else null. @type {MediaStreamTrack | null} */
+  #screenTrack = null;
+  #chat;
   /** @type {Set<MediaStreamTrack>} */
   #watchedTracks = new Set();
   /** Whether start() has handed over the local tracks. */
@@ -76,6 +84,7 @@ export class Call extends EventTarget {
       iceServers: options.iceServers,
       iceTransportPolicy: options.relayOnly ? 'relay' : 'all',
     });
+    this.#chat = new Chat(this.#pc);
 
     this.#pc.addEventListener('negotiationneeded', () => this.#offer());
     this.#pc.addEventListener('icecandidate', ({ candidate }) => {
@@ -103,6 +112,11 @@ export class Call extends EventTarget {
     return this.#remoteStream;
   }
 
+  /** The text chat, which runs peer to peer on a data channel. */
+  get chat() {
+    return this.#chat;
+  }
+
   get closed() {
     return this.#closed;
   }
@@ -122,6 +136,7 @@ export class Call extends EventTarget {
     return {
       audio: this.#localStream.getAudioTracks().some((track) => track.readyState === 'live' && track.enabled),
       video: this.#localStream.getVideoTracks().some((track) => track.readyState === 'live'),
+      screen: this.#screenTrack !== null,
     };
   }
 
@@ -222,6 +237,75 @@ export class Call extends EventTarget {
     this.dispatchEvent(new Event('localchange'));
   }
 
+  /** Whether a screen can be shared now: after this side started sending its media. */
+  get canShareScreen() {
+    return this.#sendingTracks && !this.#closed;
+  }
+
+  /**
+   * Asks the browser for a screen, window or tab and sends it in place of the
+   * camera on the same video sender. With a video transceiver that is already
+   * sending, replaceTrack() needs no renegotiation. With the camera off, the
+   * transceiver turns to sendrecv, which renegotiates once. The camera stays
+   * open for the self view and is sent again when sharing stops.
+   * @throws {DOMException} from getDisplayMedia, `NotAllowedError` when the person cancels
+   */
+  async startScreenShare() {
+    if (!this.canShareScreen || this.#screenTrack) {
+      return;
+    }
+    const stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    const [track] = stream.getVideoTracks();
+    if (this.#closed || this.#screenTrack || !track) {
+      stopStream(stream);
+      return;
+    }
+    // Under load the encoder then lowers the frame rate before the resolution, so text stays readable.
+    track.contentHint = 'detail';
+    // The browser's own "Stop sharing" control ends the track without this page asking.
+    track.addEventListener('ended', () => this.stopScreenShare());
+    this.#screenTrack = track;
+
+    await this.#sendVideoTrack(track);
+    this.#sendMediaState();
+    this.dispatchEvent(new Event('localchange'));
+  }
+
+  /** Stops sharing the screen and sends the camera again, or no video if the camera is off. */
+  async stopScreenShare() {
+    const track = this.#screenTrack;
+    if (!track) {
+      return;
+    }
+    this.#screenTrack = null;
+    track.stop();
+    if (this.#closed) {
+      return;
+    }
+
+    const camera = this.#localStream.getVideoTracks().find((candidate) => candidate.readyState === 'live') ?? null;
+    await this.#sendVideoTrack(camera);
+    this.#sendMediaState();
+    this.dispatchEvent(new Event('localchange'));
+  }
+
+  /**
+   * Puts a camera or screen track on the video sender, or takes the video off
+   * with null. Without a video transceiver the track is added, which renegotiates.
+   * @param {MediaStreamTrack | null} track
+   */
+  async #sendVideoTrack(track) {
+    const transceiver = this.#transceiver('video');
+    if (!transceiver) {
+      if (track) {
+        this.#pc.addTrack(track, this.#localStream);
+      }
+      return;
+    }
+    await transceiver.sender.replaceTrack(track);
+    transceiver.direction = track ? 'sendrecv' : 'recvonly';
+  }
+
   /** Sends hang_up to the other side and closes the call. */
   hangUp() {
     if (!this.#closed) {
@@ -238,12 +322,20 @@ export class Call extends EventTarget {
     this.#closed = true;
     window.clearTimeout(this.#restartTimer);
     stopStream(this.#localStream);
+    this.#screenTrack?.stop();
+    this.#screenTrack = null;
     this.#pc.close();
     // RTCPeerConnection.close() fires no connectionstatechange of its own.
     this.dispatchEvent(new CustomEvent('connectionstatechange', { detail: 'closed' }));
   }
 
   async #offer() {
+    // Creating the chat channel fires negotiationneeded on both sides. The
+    // polite side waits for the first offer, which carries the channel, so
+    // the first offers never collide (see start()).
+    if (this.#polite && !this.#pc.remoteDescription) {
+      return;
+    }
     try {
       this.#makingOffer = true;
       await this.#pc.setLocalDescription();
@@ -270,7 +362,11 @@ export class Call extends EventTarget {
         await this.#receiveCandidate(message.candidate);
         break;
       case 'media_state':
-        this.#remoteMediaState = { audio: message.audio === true, video: message.video === true };
+        this.#remoteMediaState = {
+          audio: message.audio === true,
+          video: message.video === true,
+          screen: message.screen === true,
+        };
         this.dispatchEvent(new Event('remotechange'));
         break;
       default:
@@ -311,6 +407,8 @@ export class Call extends EventTarget {
     for (const track of this.#localStream.getTracks()) {
       this.#pc.addTrack(track, this.#localStream);
     }
+    // Screen sharing becomes possible now.
+    this.dispatchEvent(new Event('localchange'));
   }
 
   /** @param {RTCIceCandidateInit | null} candidate */
@@ -344,7 +442,7 @@ export class Call extends EventTarget {
       return;
     }
     const state = this.localMediaState;
-    this.#send({ type: 'media_state', audio: state.audio, video: state.video });
+    this.#send({ type: 'media_state', audio: state.audio, video: state.video || state.screen, screen: state.screen });
   }
 
   async #startCamera() {
@@ -355,18 +453,12 @@ export class Call extends EventTarget {
     }
     this.#localStream.addTrack(track);
     this.#watchLocalTrack(track);
-    if (!this.#sendingTracks) {
-      // #sendLocalTracks adds it together with the others.
+    if (!this.#sendingTracks || this.#screenTrack) {
+      // #sendLocalTracks adds it together with the others, or stopping the
+      // screen sharing sends it.
       return;
     }
-
-    const transceiver = this.#transceiver('video');
-    if (transceiver) {
-      await transceiver.sender.replaceTrack(track);
-      transceiver.direction = 'sendrecv';
-    } else {
-      this.#pc.addTrack(track, this.#localStream);
-    }
+    await this.#sendVideoTrack(track);
   }
 
   async #stopCamera() {
@@ -374,14 +466,13 @@ export class Call extends EventTarget {
       track.stop();
       this.#localStream.removeTrack(track);
     }
+    if (this.#screenTrack) {
+      return;
+    }
 
     // Sending no video also makes the other side's receiver mute its track,
     // so that side never keeps showing a frozen last frame.
-    const transceiver = this.#transceiver('video');
-    if (transceiver) {
-      await transceiver.sender.replaceTrack(null);
-      transceiver.direction = 'recvonly';
-    }
+    await this.#sendVideoTrack(null);
   }
 
   /**

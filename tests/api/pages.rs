@@ -20,6 +20,8 @@ async fn security_headers_on_every_page() {
         assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
         let permissions = headers["permissions-policy"].to_str().unwrap();
         assert!(permissions.contains("camera=(self)") && permissions.contains("microphone=(self)"), "{path}");
+        // Screen sharing in the call view calls getDisplayMedia, which this policy must allow.
+        assert!(permissions.contains("display-capture=(self)"), "{path}: screen sharing blocked");
         assert_eq!(headers["x-content-type-options"], "nosniff");
         assert!(headers.contains_key("x-request-id"));
     }

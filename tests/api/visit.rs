@@ -44,8 +44,12 @@ async fn full_visit_over_websockets() {
     patient.send(json!({"type": "candidate", "candidate": null})).await;
     assert_eq!(host.recv().await, json!({"type": "candidate", "candidate": null}));
 
+    // A client that predates screen sharing omits `screen`; the relay always carries it.
     patient.send(json!({"type": "media_state", "audio": true, "video": false})).await;
-    assert_eq!(host.recv().await, json!({"type": "media_state", "audio": true, "video": false}));
+    assert_eq!(host.recv().await, json!({"type": "media_state", "audio": true, "video": false, "screen": false}));
+    let sharing = json!({"type": "media_state", "audio": false, "video": true, "screen": true});
+    host.send(sharing.clone()).await;
+    assert_eq!(patient.recv().await, sharing);
 
     host.send(json!({"type": "hang_up"})).await;
     assert_eq!(patient.recv().await, json!({"type": "call_ended", "reason": "hung_up"}));

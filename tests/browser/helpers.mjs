@@ -453,6 +453,7 @@ export async function startCall(browser, server, options = {}) {
   const patientContext = await newContext(browser, server, locale);
   await options.providerInit?.(providerContext);
   await options.patientInit?.(patientContext);
+  await options.providerInit?.(providerContext);
 
   const { page: dashboard, account } = await signUp(providerContext, server);
   const dashboardLog = watchConsole(dashboard);

@@ -49,12 +49,12 @@ describe('during a call', { timeout: 120_000 }, () => {
     });
     await dashboard.locator('#remote-muted').waitFor({ state: 'visible', timeout: 5_000 });
     const states = mediaStates(sentByPatient);
-    assert.deepEqual(states.at(-1), { type: 'media_state', audio: false, video: true }, 'the patient sent audio:false');
+    assert.deepEqual(states.at(-1), { type: 'media_state', audio: false, video: true, screen: false }, 'the patient sent audio:false');
 
     await room.click('#call-mute');
     assert.equal(await room.getAttribute('#call-mute', 'aria-pressed'), 'false');
     await dashboard.locator('#remote-muted').waitFor({ state: 'hidden', timeout: 5_000 });
-    assert.deepEqual(mediaStates(sentByPatient).at(-1), { type: 'media_state', audio: true, video: true });
+    assert.deepEqual(mediaStates(sentByPatient).at(-1), { type: 'media_state', audio: true, video: true, screen: false });
 
     await providerContext.close();
     await patientContext.close();
@@ -77,7 +77,7 @@ describe('during a call', { timeout: 120_000 }, () => {
       return { sending, live };
     });
     assert.deepEqual(localVideoTracks, { sending: 0, live: 0 }, 'the camera track is stopped and no longer sent');
-    assert.deepEqual(mediaStates(sentByPatient).at(-1), { type: 'media_state', audio: true, video: false });
+    assert.deepEqual(mediaStates(sentByPatient).at(-1), { type: 'media_state', audio: true, video: false, screen: false });
     assert.ok(await room.locator('#local-off').isVisible(), 'the patient sees that the own camera is off');
 
     await dashboard.locator('#remote-avatar').waitFor({ state: 'visible', timeout: 5_000 });
@@ -96,7 +96,7 @@ describe('during a call', { timeout: 120_000 }, () => {
     const framesBefore = await framesDecoded(dashboard);
     await room.click('#call-camera');
     await room.waitForFunction(() => document.getElementById('call-camera')?.getAttribute('aria-pressed') === 'false');
-    assert.deepEqual(mediaStates(sentByPatient).at(-1), { type: 'media_state', audio: true, video: true });
+    assert.deepEqual(mediaStates(sentByPatient).at(-1), { type: 'media_state', audio: true, video: true, screen: false });
     await waitForFrames(dashboard, 'provider receives the new camera track', framesBefore);
     await dashboard.locator('#remote-video').waitFor({ state: 'visible', timeout: 10_000 });
     assert.ok(await dashboard.locator('#remote-avatar').isHidden(), 'the avatar is gone again');
