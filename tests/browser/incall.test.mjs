@@ -2,15 +2,14 @@
 // the security line, the peer-to-peer chat and screen sharing.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
+import { LOOPBACK_PEER_LINES, freeUdpPort, generatedCoturnConfig, startCoturn, writeTurnSettings } from './coturn.mjs';
 import {
   checkIn,
-  freePort,
   launchBrowser,
   mediaStates,
   newContext,
@@ -248,86 +247,30 @@ describe('security line', { timeout: 120_000 }, () => {
   });
 });
 
-/** coturn from Debian's package; TURNSERVER_BIN overrides it. */
-const TURNSERVER_BIN = process.env.TURNSERVER_BIN ?? '/usr/bin/turnserver';
-
-/**
- * Starts coturn on loopback only, relaying only between loopback addresses,
- * and returns the child process and its port.
- * @param {string} folder for the pid file and coturn's user database
- */
-async function startTurnServer(folder) {
-  // coturn listens on the UDP port with the same number, which is most likely free as well.
-  const port = await freePort();
-  const turn = spawn(TURNSERVER_BIN, [
-    '-n', '--no-cli', '--no-tls', '--no-dtls', '--simple-log', '--log-file=stdout',
-    `--pidfile=${join(folder, 'turnserver.pid')}`, `--db=${join(folder, 'turndb')}`,
-    '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${port}`,
-    '--min-port=49152', '--max-port=65535', '--allow-loopback-peers',
-    '--lt-cred-mech', '--realm=visite.test', '--user=visite:relay-test-secret',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = [];
-  turn.stdout.on('data', (chunk) => output.push(chunk));
-  turn.stderr.on('data', (chunk) => output.push(chunk));
-
-  const deadline = Date.now() + 10_000;
-  // coturn 4.6 prints this line once its listeners run.
-  while (!Buffer.concat(output).toString('utf8').includes('Total General servers')) {
-    if (turn.exitCode !== null || Date.now() > deadline) {
-      turn.kill('SIGKILL');
-      assert.fail(`turnserver did not start:\n${Buffer.concat(output)}`);
-    }
-    await new Promise((resolveDelay) => setTimeout(resolveDelay, 100));
-  }
-  return { turn, port };
-}
-
 describe('security line with a relay', { timeout: 120_000 }, () => {
-  let folder;
-  let turn;
+  let settings;
+  let coturn;
   let relayServer;
 
   before(async () => {
-    folder = await mkdtemp(join(tmpdir(), 'visite-turn-'));
-    const started = await startTurnServer(folder);
-    turn = started.turn;
-    const config = join(folder, 'visite.toml');
-    await writeFile(config, [
-      '[[ice_servers]]',
-      `urls = ["turn:127.0.0.1:${started.port}?transport=udp"]`,
-      'username = "visite"',
-      'credential = "relay-test-secret"',
-      '',
-    ].join('\n'));
-    // startServer passes its environment on to visite, which reads VISITE_CONFIG.
-    process.env.VISITE_CONFIG = config;
-    try {
-      relayServer = await startServer();
-    } finally {
-      delete process.env.VISITE_CONFIG;
-    }
+    const port = await freeUdpPort();
+    // Only the patient's browser is limited to relay candidates, as behind a strict firewall.
+    settings = await writeTurnSettings({ port, forceRelay: 'patients' });
+    const config = await generatedCoturnConfig(settings.path);
+    coturn = await startCoturn({ config, port, extraLines: LOOPBACK_PEER_LINES });
+    relayServer = await startServer({ config: settings.path });
   });
 
   after(async () => {
     await relayServer?.stop();
     await relayServer?.removeData();
-    turn?.kill('SIGTERM');
-    await rm(folder, { recursive: true, force: true });
+    await coturn?.stop();
+    await coturn?.removeFiles();
+    await rm(settings.folder, { recursive: true, force: true });
   });
 
   test('relayed call is encrypted', async () => {
-    // Only the patient's browser is limited to relay candidates, as behind a strict firewall.
-    const relayOnly = async (/** @type {import('playwright-core').BrowserContext} */ context) => {
-      await context.addInitScript(() => {
-        const Native = window.RTCPeerConnection;
-        window.RTCPeerConnection = class extends Native {
-          constructor(configuration = {}) {
-            super({ ...configuration, iceTransportPolicy: 'relay' });
-          }
-        };
-      });
-    };
-    const { dashboard, room, providerContext, patientContext } = await startCall(browser, relayServer, { patientInit: relayOnly });
+    const { dashboard, room, providerContext, patientContext } = await startCall(browser, relayServer);
 
     for (const [label, page] of [['provider', dashboard], ['patient', room]]) {
       await page.locator('#call-security[data-encrypted="true"][data-route="relayed"]').waitFor({ timeout: 10_000 });
@@ -352,7 +295,8 @@ describe('chat', { timeout: 120_000 }, () => {
       patientInit: record,
     });
     const requests = [providerContext, patientContext].map((context) => recordRequests(context));
-    assert.equal(frames.length, 2, 'frames of both pages are recorded');
+    // The provider's context also holds the pages of the signup, so there may be more.
+    assert.ok(frames.length >= 2, 'frames of both pages are recorded');
 
     const fromPatient = `Frage ${uniqueName()} <b>fett</b> <img src=x> https://example.invalid/preview`;
     const fromProvider = `Antwort ${uniqueName()}`;
