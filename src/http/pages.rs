@@ -103,6 +103,9 @@ struct RoomPage {
     waiting_message: String,
     /// JSON list of STUN servers for the device check's connectivity test.
     ice_servers_json: String,
+    /// Whether the patient may choose to send the call through the TURN
+    /// relay, so that the practice's browser never learns their address.
+    relay_choice: bool,
 }
 
 /// The patient's page: join form, waiting room, call and goodbye in one page.
@@ -124,6 +127,7 @@ pub async fn room(State(app): State<App>, locale: Locale, Path(slug): Path<Strin
         practice_name: provider.practice_name,
         waiting_message: provider.waiting_message,
         ice_servers_json: ice_servers_json(&stun_servers(&app.settings.ice_servers)),
+        relay_choice: app.settings.turn.is_enabled() && app.settings.turn.force_relay == crate::turn::ForceRelay::Off,
         tr,
     };
     Ok(render(StatusCode::OK, &page))

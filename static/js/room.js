@@ -135,6 +135,8 @@ class PatientPage {
   #call = null;
   /** The name sent with check_in, kept until the first ticket arrives. @type {string | null} */
   #pendingName = null;
+  /** True from sending check_in or resume until the status that answers it. */
+  #awaitingStatus = false;
   #reconnectAttempt = 0;
   /** @type {number | undefined} */
   #reconnectTimer;
@@ -156,6 +158,8 @@ class PatientPage {
   #nameError;
   #consent;
   #consentError;
+  /** The patient's choice to use only the relay; absent without TURN. @type {HTMLInputElement | null} */
+  #relayOnly;
   #submitButton;
   #joinNotice;
   #leaveButton;
@@ -190,6 +194,7 @@ class PatientPage {
     this.#nameError = required(document, 'display-name-error');
     this.#consent = /** @type {HTMLInputElement} */ (required(document, 'consent'));
     this.#consentError = required(document, 'consent-error');
+    this.#relayOnly = /** @type {HTMLInputElement | null} */ (document.getElementById('relay-only'));
     this.#submitButton = /** @type {HTMLButtonElement} */ (required(document, 'check-in-button'));
     this.#joinNotice = required(document, 'join-notice');
     this.#leaveButton = /** @type {HTMLButtonElement} */ (required(document, 'leave-button'));
@@ -268,6 +273,7 @@ class PatientPage {
     this.#status.textContent = t('checkingIn');
     try {
       await this.#signaling.connect();
+      this.#awaitingStatus = true;
       this.#signaling.send({ type: 'check_in', name: parsed.name });
     } catch (error) {
       console.warn('visite: connecting for the check-in failed', error);
@@ -291,6 +297,7 @@ class PatientPage {
     try {
       await this.#signaling.connect();
       this.#reconnectAttempt = 0;
+      this.#awaitingStatus = true;
       this.#signaling.send({ type: 'resume', token: saved.token, name: saved.name });
     } catch (error) {
       console.warn('visite: reconnecting to the waiting room failed', error);
@@ -363,15 +370,15 @@ class PatientPage {
     if (this.#view === 'ended' || this.#view === 'call') {
       return;
     }
-    this.#reconnectAttempt = 0;
     this.#providerNote.hidden = note === null;
-    if (note !== null) {
-      // Rendered as text: the note comes from the practice but passes through the server.
-      this.#providerNote.querySelector('.provider-note-text')?.replaceChildren(note);
-      if (this.#view === 'waiting') {
-        return;
-      }
+    // Rendered as text: the note comes from the practice but passes through the server.
+    this.#providerNote.querySelector('.provider-note-text')?.replaceChildren(note ?? '');
+    if (!this.#awaitingStatus) {
+      // A new note while waiting changes nothing else.
+      return;
     }
+    this.#awaitingStatus = false;
+    this.#reconnectAttempt = 0;
     const resumed = this.#view === 'waiting';
     this.#submitButton.disabled = false;
     this.#status.textContent = resumed ? t('waitingResumed') : '';
@@ -391,7 +398,7 @@ class PatientPage {
     const call = new Call({
       polite: message.polite === true,
       iceServers: iceServersFrom(message.ice_servers),
-      relayOnly: message.relay_only === true,
+      relayOnly: message.relay_only === true || this.#relayOnly?.checked === true,
       send: (outgoing) => this.#link.send(outgoing),
     });
     this.#call = call;

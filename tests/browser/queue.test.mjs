@@ -238,3 +238,40 @@ describe('check-in alerts', { timeout: 120_000 }, () => {
     await secondContext.close();
   });
 });
+
+test('a note reaches only its patient, as text', { timeout: 120_000 }, async () => {
+  const providerContext = await newContext(browser, server, 'en-US');
+  const { page: dashboard } = await signUp(providerContext, server);
+  const roomUrl = await dashboard.inputValue('#room-url');
+  const patients = [];
+  for (let n = 0; n < 2; n += 1) {
+    const context = await newContext(browser, server, 'en-US');
+    const page = await context.newPage();
+    const name = uniqueName();
+    await checkIn(page, roomUrl, name);
+    await queueEntry(dashboard, name).waitFor({ timeout: 10_000 });
+    patients.push({ context, page, name });
+  }
+  const [first, second] = patients;
+  const note = `<img src=x onerror="window.noteRan=1"> about 5 minutes ${uniqueName()}`;
+  const entry = queueEntry(dashboard, second.name);
+  await entry.locator('button[data-action="note"]').click();
+  await entry.locator('form.note-form input').fill(note);
+  await entry.locator('form.note-form button[type="submit"]').click();
+
+  await second.page.locator('#provider-note').waitFor({ state: 'visible', timeout: 10_000 });
+  assert.equal(await second.page.locator('#provider-note .provider-note-text').innerText(), note);
+  assert.equal(await second.page.locator('#provider-note img').count(), 0, 'the note was rendered as markup');
+  assert.equal(await second.page.evaluate(() => window.noteRan), undefined);
+  assert.equal(await entry.locator('.note-status').innerText(), await pageString(dashboard, 'queueNoteSent'));
+  assert.ok(await first.page.locator('#provider-note').isHidden(), 'another patient saw the note');
+
+  // The note survives a reload of the waiting page.
+  await second.page.reload();
+  await second.page.locator('#provider-note').waitFor({ state: 'visible', timeout: 10_000 });
+  assert.equal(await second.page.locator('#provider-note .provider-note-text').innerText(), note);
+
+  for (const context of [providerContext, first.context, second.context]) {
+    await context.close();
+  }
+});

@@ -4,7 +4,8 @@
 // and an ICE restart that brings a call back after coturn restarts.
 
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
@@ -41,6 +42,8 @@ let settings;
 let relayed;
 /** visite without TURN. */
 let direct;
+/** visite with the same TURN server and force_relay = "off", so patients choose. */
+let optional;
 let browser;
 
 before(async () => {
@@ -50,12 +53,16 @@ before(async () => {
   coturn = await startCoturn({ config: coturnConfig, port: coturnPort, extraLines: LOOPBACK_PEER_LINES });
   relayed = await startServer({ config: settings.path });
   direct = await startServer();
+  const optionalSettings = join(settings.folder, 'optional.toml');
+  const text = await readFile(settings.path, 'utf8');
+  await writeFile(optionalSettings, text.replace('force_relay = "everyone"', 'force_relay = "off"'));
+  optional = await startServer({ config: optionalSettings });
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  for (const server of [relayed, direct]) {
+  for (const server of [relayed, direct, optional]) {
     await server?.stop();
     await server?.removeData();
   }
@@ -75,6 +82,42 @@ test('relayed call uses relay candidates on both sides', { timeout: 120_000 }, a
     assert.equal(path.local, 'relay', `${label}: local candidate type of the selected pair`);
     assert.equal(path.remote, 'relay', `${label}: remote candidate type of the selected pair`);
   }
+
+  await providerContext.close();
+  await patientContext.close();
+});
+
+test('a patient can hide their address behind the relay', { timeout: 120_000 }, async () => {
+  const frames = {};
+  const recordPagesIn = (label) => async (context) => {
+    context.on('page', (page) => {
+      frames[label] = recordFrames(page);
+    });
+  };
+  const { dashboard, room, providerContext, patientContext } = await startCall(browser, optional, {
+    providerInit: recordPagesIn('provider'),
+    patientInit: recordPagesIn('patient'),
+    beforeCheckIn: (page) => page.check('#relay-only'),
+  });
+
+  const patientPath = await selectedPath(room);
+  assert.equal(patientPath.policy, 'relay', 'the patient page ignored the choice');
+  assert.equal(patientPath.local, 'relay');
+  assert.equal((await selectedPath(dashboard)).remote, 'relay', 'the provider reaches the patient directly');
+  // Nothing from the patient's browser names an address other than the relay's.
+  const fromPatient = frames.patient.sent.map((text) => JSON.parse(text));
+  const candidates = fromPatient.filter((message) => message.type === 'candidate' && message.candidate);
+  assert.ok(candidates.length > 0, 'the patient sent no candidates');
+  for (const { candidate } of candidates) {
+    assert.match(candidate.candidate, / typ relay /, 'the patient sent a candidate other than the relay');
+  }
+  for (const message of fromPatient.filter((message) => message.type === 'description')) {
+    for (const line of message.description.sdp.split('\r\n').filter((line) => line.startsWith('a=candidate'))) {
+      assert.match(line, / typ relay /, 'the patient described a candidate other than the relay');
+    }
+  }
+  const providerPath = await selectedPath(dashboard);
+  assert.equal(providerPath.policy, 'all', 'the choice also bound the provider');
 
   await providerContext.close();
   await patientContext.close();
