@@ -138,6 +138,14 @@ class ProviderPage {
     this.#callView.addEventListener('hangup', () => this.#hangUp());
     this.#media.addEventListener('change', () => this.#mediaChosen());
 
+    // Leaving the page ends its call, whose media go with the page, so the
+    // patient need not wait for the grace period to run out.
+    window.addEventListener('pagehide', () => {
+      if (this.#call && this.#link.linked) {
+        this.#call.hangUp();
+      }
+    });
+
     // Browsers start audio only after a user gesture; the first one unlocks the chime.
     const unlock = () => this.#chime.unlock();
     document.addEventListener('pointerdown', unlock, { once: true });

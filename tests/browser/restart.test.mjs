@@ -142,3 +142,24 @@ test('a call keeps its media while the server is down for 20 seconds', { timeout
   await providerContext.close();
   await patientContext.close();
 });
+
+test('a page that reloads during a call ends it at once', { timeout: 120_000 }, async () => {
+  // The patient reloads: the provider is back at the queue without waiting for the grace period.
+  const first = await startCall(browser, server);
+  await first.room.reload();
+  await first.dashboard.locator('#queue-section').waitFor({ state: 'visible', timeout: 10_000 });
+  assert.ok(await first.dashboard.locator('#call-view').isHidden());
+  assert.ok(await first.room.locator('#join-view').isVisible(), 'the reloaded patient page did not offer a new check-in');
+  await first.providerContext.close();
+  await first.patientContext.close();
+
+  // The provider reloads: the patient's visit ends, and the dashboard shows no call held elsewhere.
+  const second = await startCall(browser, server);
+  await second.dashboard.reload();
+  await second.room.locator('#ended-view').waitFor({ state: 'visible', timeout: 10_000 });
+  assert.equal(await second.room.locator('#ended-reason').innerText(), await pageString(second.room, 'endedHungUp'));
+  await second.dashboard.locator('#queue-section').waitFor({ state: 'visible', timeout: 10_000 });
+  assert.ok(await second.dashboard.locator('#call-elsewhere').isHidden(), 'the ended call still blocks the room');
+  await second.providerContext.close();
+  await second.patientContext.close();
+});
