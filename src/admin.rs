@@ -88,7 +88,8 @@ impl Admin {
             .with_context(|| format!("invalid language {:?}: use de or en", account.locale))?;
         check_new_account(&email, &name, &practice_name, &slug)?;
 
-        // Nobody knows this password, so the account opens only through the link.
+        // The password is random and never stored or shown, so the account opens
+        // only through the mailed link.
         let mut random = [0u8; 32];
         rand::rng().fill_bytes(&mut random);
         let password_hash = crate::password::hash(URL_SAFE_NO_PAD.encode(random)).await?;
