@@ -120,6 +120,25 @@ async fn login_fails_like_wrong_password() {
 }
 
 #[tokio::test]
+async fn disable_voids_mailed_links() {
+    let app = spawn_app().await;
+    app.provider("praxis-links").await;
+    let email = "praxis-links@praxis.example";
+    app.client().post_form("/password/forgot", &[("email", email)]).await;
+    let link = app.mail_link(email, "/password/reset").await;
+
+    admin(&app, &["disable", email]).await;
+    let mails_before = app.mails().len();
+    app.client().post_form("/password/forgot", &[("email", email)]).await;
+    tokio::time::sleep(QUIET).await;
+    assert_eq!(app.mails().len(), mails_before, "a disabled account got a reset link");
+
+    admin(&app, &["enable", email]).await;
+    let (status, _) = app.client().follow_link(&link).await;
+    assert_eq!(status, StatusCode::GONE, "a link mailed before the disable still works");
+}
+
+#[tokio::test]
 async fn enable_restores_login() {
     let app = spawn_app().await;
     let provider = app.provider("praxis-zurueck").await;
