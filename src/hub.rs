@@ -148,6 +148,32 @@ impl Hub {
         lock(&self.rooms).retain(|_, room| !lock(room).room.is_idle());
     }
 
+    /// Returns the providers whose rooms this server holds.
+    pub fn room_ids(&self) -> Vec<ProviderId> {
+        lock(&self.rooms).keys().copied().collect()
+    }
+
+    /// Closes a room whose provider may no longer receive anyone: every
+    /// connection, the provider's and the patients', gets `call_ended` with
+    /// reason `room_closed` and is then closed with code 1000. The connections
+    /// leave the room as their sockets end, and a running call is recorded
+    /// when the room ends it. Returns how many connections were closed.
+    pub fn close_room(&self, provider: ProviderId) -> usize {
+        let Some(room) = lock(&self.rooms).get(&provider).cloned() else {
+            return 0;
+        };
+        let mut shell = lock(&room);
+        let conns: Vec<ConnId> = shell.outboxes.keys().copied().collect();
+        let message = ServerMessage::CallEnded { reason: EndReason::RoomClosed };
+        for conn in &conns {
+            // A connection too slow to take the message is ended at once by `send`.
+            if send(&mut shell, *conn, &message) {
+                close(&mut shell, *conn, close_code::NORMAL);
+            }
+        }
+        conns.len()
+    }
+
     /// For a shutdown: record how long running calls have lasted, and close
     /// every connection with code 1012, which tells browsers to reconnect.
     /// The calls go on between the browsers, which resume them on the next server.

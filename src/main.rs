@@ -1,7 +1,9 @@
 #![forbid(unsafe_code)]
 
 use clap::{Parser, Subcommand};
+use visite::admin::{Admin, Delivery, NewAccount};
 use visite::config::{Overrides, Settings};
+use visite::mail::{MailSettings, Mailer};
 use visite::server::{Server, init_logging, shutdown_signal};
 
 /// visite: video consultations for practices, peer to peer.
@@ -29,6 +31,54 @@ enum Command {
     /// mints, from the [turn] settings. Without a configured secret it
     /// generates one and explains where to keep it.
     TurnConfig(Overrides),
+    /// Manage provider accounts, also while the server runs.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// List every account: email, room link, name, practice, whether the
+    /// email is verified, second-factor kinds, when disabled, when created.
+    List,
+    /// Create a verified account and mail its owner a link to choose a
+    /// password. The first login then sets up the second factor.
+    Create {
+        /// Login email address of the provider.
+        #[arg(long)]
+        email: String,
+        /// The provider's name, as patients see it.
+        #[arg(long)]
+        name: String,
+        /// The practice's name, as patients see it.
+        #[arg(long)]
+        practice: String,
+        /// Room link: the part after /r/, such as dr-muster.
+        #[arg(long)]
+        slug: String,
+        /// Language of the account's mails: de or en.
+        #[arg(long, default_value = "de")]
+        locale: String,
+    },
+    /// Disable an account: its login fails, its sessions end, and the
+    /// running server closes its room and sockets within a few seconds.
+    Disable { email: String },
+    /// Enable a disabled account again.
+    Enable { email: String },
+    /// Remove the authenticator app, passkeys and recovery codes of an
+    /// account and end its sessions, after you checked the provider's
+    /// identity in person or by phone. The provider sets up a new factor at
+    /// the next login.
+    ResetSecondFactor {
+        email: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[tokio::main]
@@ -39,6 +89,7 @@ async fn main() -> std::process::ExitCode {
         Command::Backup(overrides) => backup(overrides).await,
         Command::Restore { file, overrides } => restore(file, overrides).await,
         Command::TurnConfig(overrides) => turn_config(overrides),
+        Command::Admin { command, overrides } => admin(command, overrides).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -65,6 +116,84 @@ async fn restore(file: std::path::PathBuf, overrides: Overrides) -> anyhow::Resu
         println!("restored {} into {}", file.display(), settings.data_dir.display());
     } else {
         println!("restored {}; the previous database is in {}", file.display(), replaced.display());
+    }
+    Ok(())
+}
+
+async fn admin(command: AdminCommand, overrides: Overrides) -> anyhow::Result<()> {
+    let settings = Settings::load(overrides)?;
+    if let AdminCommand::ResetSecondFactor { email, yes: false } = &command {
+        confirm_reset(email)?;
+    }
+    let store = visite::store::Store::open(&settings.data_dir).await?;
+    let mail_settings = MailSettings { smtp_url: settings.smtp_url.clone(), from: settings.mail_from.clone() };
+    let admin = Admin {
+        store: store.clone(),
+        mailer: Mailer::new(&mail_settings, &settings.data_dir)?,
+        // Links use the configured public origin, or the listen port on localhost.
+        link_origin: settings.link_origin(settings.listen),
+    };
+    let result = run_admin(&admin, command).await;
+    store.close().await;
+    result
+}
+
+async fn run_admin(admin: &Admin, command: AdminCommand) -> anyhow::Result<()> {
+    match command {
+        AdminCommand::List => print!("{}", admin.list().await?),
+        AdminCommand::Create { email, name, practice, slug, locale } => {
+            let account = NewAccount { email, name, practice_name: practice, slug, locale };
+            let delivery = admin.create(&account).await?;
+            println!("created the account {}", account.email.trim().to_lowercase());
+            print_delivery(&delivery, "a link to choose a password, valid for 7 days");
+        }
+        AdminCommand::Disable { email } => {
+            let ended = admin.disable(&email).await?;
+            println!("disabled {email}; {ended} sessions ended; a running server closes the room within a few seconds");
+        }
+        AdminCommand::Enable { email } => {
+            admin.enable(&email).await?;
+            println!("enabled {email}");
+        }
+        AdminCommand::ResetSecondFactor { email, .. } => {
+            let (removed, delivery) = admin.reset_second_factor(&email).await?;
+            println!(
+                "removed from {email}: {} authenticator app, {} passkeys, {} recovery codes; {} sessions ended",
+                removed.totp, removed.passkeys, removed.recovery_codes, removed.sessions
+            );
+            print_delivery(&delivery, "a notice");
+        }
+    }
+    Ok(())
+}
+
+/// Tell the operator where the mail went; without SMTP also print its link,
+/// so they can pass it on another way.
+fn print_delivery(delivery: &Delivery, mail_description: &str) {
+    match delivery {
+        Delivery::Smtp => println!("mailed {mail_description} to the provider through the SMTP relay"),
+        Delivery::Outbox { folder, link } => {
+            println!("no SMTP relay is configured, so {mail_description} was written to {} instead of being sent", folder.display());
+            if let Some(link) = link {
+                println!("give the provider this link: {link}");
+            }
+        }
+    }
+}
+
+/// Ask on the terminal before removing a provider's second factors.
+fn confirm_reset(email: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    eprint!(
+        "This removes every second factor of {email} and ends all their sessions.\n\
+         Only do this after you checked the provider's identity in person or by phone.\n\
+         Type yes to continue: "
+    );
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    if answer.trim() != "yes" {
+        anyhow::bail!("cancelled: nothing was changed (pass --yes to skip this question)");
     }
     Ok(())
 }

@@ -565,3 +565,34 @@ js-call-security-relayed = Ton und Bild laufen über einen Vermittlungsserver (T
 js-call-share-screen-failed = Ihr Bildschirm konnte nicht geteilt werden. Bitte versuchen Sie es erneut.
 js-call-chat-you = Sie
 js-call-chat-not-open = Der Chat ist noch nicht verbunden. Bitte versuchen Sie es gleich noch einmal.
+
+## operator commands (visite admin): disabled accounts and second-factor resets
+error-room-unavailable = Dieser Raum für Videosprechstunden ist nicht verfügbar. Bitte wenden Sie sich auf anderem Weg an die Praxis, zum Beispiel telefonisch.
+event-created-by-operator = Konto vom Betreiber angelegt
+event-account-disabled = Konto vom Betreiber gesperrt
+event-account-enabled = Konto vom Betreiber entsperrt
+event-second-factor-reset = Zweite Faktoren vom Betreiber entfernt
+js-ended-room-closed = Dieser Raum für Videosprechstunden wurde geschlossen. Bitte wenden Sie sich auf anderem Weg an die Praxis, zum Beispiel telefonisch.
+js-queue-room-closed = Ihr Raum wurde geschlossen, weil der Betreiber Ihr Konto gesperrt oder Ihren zweiten Faktor entfernt hat. Bitte melden Sie sich erneut an oder wenden Sie sich an den Betreiber dieser visite-Installation.
+mail-admin-created-subject = Ihr visite-Konto
+mail-admin-created-body =
+    Guten Tag,
+
+    der Betreiber von visite hat ein Konto für Sie angelegt. Ihr Raum-Link für Patientinnen und Patienten lautet:
+
+    { $room }
+
+    Um Ihr Passwort festzulegen, öffnen Sie diesen Link:
+
+    { $link }
+
+    Der Link funktioniert einmal und 7 Tage lang. Nach dem Passwort bittet visite Sie, einen zweiten Faktor einzurichten, zum Beispiel eine Authenticator-App. Danach ist Ihr Raum geöffnet.
+mail-factor-reset-subject = Der zweite Faktor Ihres visite-Kontos wurde entfernt
+mail-factor-reset-body =
+    Guten Tag,
+
+    nach Prüfung Ihrer Identität hat der Betreiber von visite die Authenticator-App, die Passkeys und die Wiederherstellungscodes Ihres Kontos entfernt und alle Ihre Sitzungen beendet. Bei der nächsten Anmeldung bittet visite Sie, einen neuen zweiten Faktor einzurichten:
+
+    { $link }
+
+    Bis dahin können Patientinnen und Patienten Ihren Raum nicht erreichen. Wenn Sie das nicht veranlasst haben, wenden Sie sich sofort an den Betreiber von visite.

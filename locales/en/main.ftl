@@ -565,3 +565,34 @@ js-call-security-relayed = Sound and video pass through a relay server (TURN). I
 js-call-share-screen-failed = Your screen could not be shared. Please try again.
 js-call-chat-you = You
 js-call-chat-not-open = The chat is not connected yet. Please try again in a moment.
+
+## operator commands (visite admin): disabled accounts and second-factor resets
+error-room-unavailable = This video consultation room is not available. Please contact the practice another way, for example by phone.
+event-created-by-operator = Account created by the operator
+event-account-disabled = Account disabled by the operator
+event-account-enabled = Account enabled by the operator
+event-second-factor-reset = Second factors removed by the operator
+js-ended-room-closed = This video consultation room has been closed. Please contact the practice another way, for example by phone.
+js-queue-room-closed = Your room has been closed because the operator disabled your account or removed your second factor. Please sign in again, or contact the operator of this visite installation.
+mail-admin-created-subject = Your visite account
+mail-admin-created-body =
+    Hello,
+
+    the operator of visite has created an account for you. Patients will reach your video consultation room at:
+
+    { $room }
+
+    To choose your password, open this link:
+
+    { $link }
+
+    The link works once and for 7 days. After the password, visite asks you to set up a second factor, such as an authenticator app. Your room opens once that is done.
+mail-factor-reset-subject = The second factor of your visite account was removed
+mail-factor-reset-body =
+    Hello,
+
+    after checking your identity, the operator of visite has removed the authenticator app, passkeys and recovery codes of your account and ended all your sessions. At your next login, visite asks you to set up a new second factor:
+
+    { $link }
+
+    Until then, patients cannot reach your room. If you did not ask for this, contact the operator of visite at once.

@@ -137,6 +137,9 @@ pub enum EndReason {
     ProviderLeft,
     PatientLeft,
     Replaced,
+    /// The room closed because an operator disabled the provider's account
+    /// or removed its second factor; the server closes every socket of the room.
+    RoomClosed,
 }
 
 /// Machine-readable error codes; browsers show them in the user's language.

@@ -18,6 +18,9 @@ pub enum AppError {
     Forbidden,
     #[error("not found")]
     NotFound,
+    /// The room of a provider whose account an operator disabled.
+    #[error("room unavailable")]
+    RoomUnavailable,
     #[error("cross-origin request")]
     CrossOrigin,
     #[error("too many requests")]
@@ -54,6 +57,7 @@ impl AppError {
             AppError::NotSignedIn => (StatusCode::UNAUTHORIZED, "error-not-signed-in"),
             AppError::Forbidden => (StatusCode::FORBIDDEN, "error-forbidden"),
             AppError::NotFound => (StatusCode::NOT_FOUND, "error-not-found"),
+            AppError::RoomUnavailable => (StatusCode::NOT_FOUND, "error-room-unavailable"),
             AppError::CrossOrigin => (StatusCode::FORBIDDEN, "error-cross-origin"),
             AppError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "error-rate-limited"),
             AppError::BadRequest => (StatusCode::BAD_REQUEST, "error-bad-request"),

@@ -13,6 +13,9 @@ mod ws;
 
 pub use client::{ClientIp, IpNetwork, client_key};
 pub use pages::rfc3339;
+pub(crate) use pages::slug_error_key;
+pub(crate) use account::{check_text, collapse, is_plausible_email};
+pub(crate) use session::new_token;
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
@@ -134,9 +137,16 @@ pub fn router(app: App) -> Router {
         .with_state(app)
 }
 
-/// Background upkeep: expire waiting patients and prune rate limiters.
+/// How often the server checks that the providers of its live rooms may
+/// still receive patients. `visite admin` runs in another process, so this
+/// check is how the server learns of a disabled account or a removed factor.
+pub const ROOM_CHECK_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Background upkeep: expire waiting patients, close rooms whose provider
+/// was disabled, and prune rate limiters.
 pub fn spawn_upkeep(app: App) {
     crate::hub::spawn_ticker(app.hub.clone(), Duration::from_secs(2));
+    spawn_room_check(app.clone());
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(Duration::from_secs(60));
         loop {
@@ -156,6 +166,38 @@ pub fn spawn_upkeep(app: App) {
             daily_backup(&app).await;
         }
     });
+}
+
+fn spawn_room_check(app: App) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(ROOM_CHECK_INTERVAL);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            if let Err(error) = close_unavailable_rooms(&app).await {
+                tracing::error!(%error, "cannot check whether live rooms may stay open");
+            }
+        }
+    });
+}
+
+/// Close every live room whose provider was deleted, disabled or lost the
+/// second factor since its connections opened.
+async fn close_unavailable_rooms(app: &App) -> Result<(), error::AppError> {
+    for room in app.hub.room_ids() {
+        let open = match app.store.provider_by_id(room).await? {
+            Some(provider) => pages::room_is_open(app, &provider).await?,
+            None => false,
+        };
+        if open {
+            continue;
+        }
+        let closed = app.hub.close_room(room);
+        if closed > 0 {
+            tracing::warn!(room = room.0, connections = closed, "room closed: its provider may no longer receive patients");
+        }
+    }
+    Ok(())
 }
 
 /// Make the daily backup when the newest one is a day old or missing.

@@ -115,6 +115,12 @@ pub async fn room(State(app): State<App>, locale: Locale, Path(slug): Path<Strin
         return Err(AppError::NotFound);
     };
     let provider = app.store.provider_by_slug(slug.as_str()).await?.ok_or(AppError::NotFound)?;
+    // Only a disabled room shows the unavailable page, because its link was
+    // public before. A room whose account is not set up yet looks like a
+    // link that does not exist.
+    if provider.disabled_at.is_some() {
+        return Err(AppError::RoomUnavailable);
+    }
     if !room_is_open(&app, &provider).await? {
         return Err(AppError::NotFound);
     }
@@ -159,9 +165,11 @@ fn ice_servers_json(servers: &[IceServer]) -> String {
 }
 
 /// A room works only once its provider verified the email address and
-/// enrolled a second factor.
+/// enrolled a second factor, and while an operator has not disabled the account.
 pub async fn room_is_open(app: &App, provider: &Provider) -> Result<bool, AppError> {
-    Ok(provider.email_verified_at.is_some() && app.store.totp_factor(provider.id).await?.is_some())
+    Ok(provider.email_verified_at.is_some()
+        && provider.disabled_at.is_none()
+        && app.store.totp_factor(provider.id).await?.is_some())
 }
 
 pub struct CallView {

@@ -2,6 +2,7 @@
 //!
 //! Timestamps are Unix seconds. Patients are never stored.
 
+mod admin;
 mod calls;
 mod keys;
 mod email_tokens;
@@ -19,6 +20,7 @@ use std::time::Duration;
 use anyhow::Context;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use admin::{AccountSummary, RemovedFactors};
 pub use calls::CallRecord;
 pub use providers::{NewProvider, Provider, ProviderId, UniqueViolation, WriteError};
 pub use email_tokens::TokenPurpose;

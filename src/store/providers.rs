@@ -17,6 +17,8 @@ pub struct Provider {
     pub waiting_message: String,
     pub locale: String,
     pub email_verified_at: Option<i64>,
+    /// Set while an operator has disabled the account.
+    pub disabled_at: Option<i64>,
 }
 
 #[derive(Debug)]
@@ -65,7 +67,7 @@ fn classify(error: sqlx::Error) -> WriteError {
 macro_rules! select_provider {
     ($condition:literal) => {
         concat!(
-            "SELECT id, email, name, practice_name, slug, password_hash, waiting_message, locale, email_verified_at FROM providers WHERE ",
+            "SELECT id, email, name, practice_name, slug, password_hash, waiting_message, locale, email_verified_at, disabled_at FROM providers WHERE ",
             $condition
         )
     };

@@ -28,6 +28,11 @@ pub enum SecurityEvent {
     PasskeyRemoved,
     /// Somebody tried to sign up with this account's email address.
     SignupAttempt,
+    /// The events below come from `visite admin`.
+    CreatedByOperator,
+    AccountDisabled,
+    AccountEnabled,
+    SecondFactorReset,
 }
 
 impl SecurityEvent {
@@ -51,6 +56,10 @@ impl SecurityEvent {
             SecurityEvent::PasskeyAdded => "passkey_added",
             SecurityEvent::PasskeyRemoved => "passkey_removed",
             SecurityEvent::SignupAttempt => "signup_attempt",
+            SecurityEvent::CreatedByOperator => "created_by_operator",
+            SecurityEvent::AccountDisabled => "account_disabled",
+            SecurityEvent::AccountEnabled => "account_enabled",
+            SecurityEvent::SecondFactorReset => "second_factor_reset",
         }
     }
 }

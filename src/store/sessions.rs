@@ -105,8 +105,14 @@ impl Store {
         let Some(row) = row else {
             return Ok(None);
         };
+        // A disabled account's sessions are deleted when it is disabled; this
+        // also covers a session that a login created while that happened.
         let provider = self.provider_by_id(row.provider_id).await?;
-        Ok(provider.map(|provider| Session {
+        let Some(provider) = provider.filter(|provider| provider.disabled_at.is_none()) else {
+            self.delete_session(token_hash).await?;
+            return Ok(None);
+        };
+        Ok(Some(Session {
             token_hash: token_hash.to_vec(),
             provider,
             stage: SessionStage::parse(&row.stage),

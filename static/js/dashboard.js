@@ -41,6 +41,7 @@ const CALL_END_MESSAGES = {
   patient_left: 'providerEndedPatientLeft',
   replaced: 'providerEndedPatientLeft',
   connection_lost: 'providerEndedConnectionLost',
+  room_closed: 'providerEndedHungUp',
 };
 
 class ProviderPage {
@@ -65,6 +66,8 @@ class ProviderPage {
   /** The patient to remove on the second press of Remove. @type {number | null} */
   #confirmingRemoval = null;
   #failedAttempts = 0;
+  /** Set once the server closed the room for good, which ends reconnecting. */
+  #roomClosed = false;
   /** The newest ticket for the running call, to resume it after a lost connection. @type {string | null} */
   #callTicket = null;
 
@@ -182,7 +185,7 @@ class ProviderPage {
 
   /** @param {import('./signaling.js').CloseDetail} detail */
   #socketClosed(detail) {
-    if (detail.intentional) {
+    if (detail.intentional || this.#roomClosed) {
       return;
     }
     // The media go on between the browsers; the server keeps the provider's
@@ -221,7 +224,11 @@ class ProviderPage {
         this.#call?.handleMessage(message);
         break;
       case 'call_ended':
-        this.#endCall(String(message.reason));
+        if (message.reason === 'room_closed') {
+          this.#closeRoom();
+        } else {
+          this.#endCall(String(message.reason));
+        }
         break;
       case 'error':
         this.#serverError(String(message.code));
@@ -487,6 +494,21 @@ class ProviderPage {
     this.#queueNotice.textContent = t(CALL_END_MESSAGES[/** @type {keyof typeof CALL_END_MESSAGES} */ (reason)] ?? 'providerEndedHungUp');
     this.#renderQueue(new Set());
     this.#queueHeading.focus();
+  }
+
+  /**
+   * Ends the page's work after the server closed the room because the
+   * operator disabled the account or removed its second factor. The
+   * session is gone too, so the page points to the login instead of
+   * reconnecting.
+   */
+  #closeRoom() {
+    this.#roomClosed = true;
+    this.#endCall('room_closed');
+    this.#admitting = null;
+    this.#queueChanged([], null);
+    this.#connectionStatus.textContent = t('queueRoomClosed');
+    this.#signInHint.hidden = false;
   }
 
   /** @param {string} code */

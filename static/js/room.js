@@ -28,7 +28,7 @@ const TOUCH_INTERVAL_MS = 15_000;
 /**
  * Ways a visit ends: the reasons of call_ended, and `connection_lost` when the
  * socket closed during a call.
- * @typedef {'hung_up' | 'removed' | 'left' | 'provider_left' | 'patient_left' | 'replaced' | 'connection_lost'} EndReason
+ * @typedef {'hung_up' | 'removed' | 'left' | 'provider_left' | 'patient_left' | 'replaced' | 'connection_lost' | 'room_closed'} EndReason
  */
 
 /** Translation keys of the sentence on the visit-ended view, by EndReason. */
@@ -40,6 +40,7 @@ const END_MESSAGES = {
   patient_left: 'endedPatientLeft',
   replaced: 'endedReplaced',
   connection_lost: 'endedConnectionLost',
+  room_closed: 'endedRoomClosed',
 };
 
 /** Translation keys of the name errors, by NameError. */

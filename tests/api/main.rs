@@ -3,6 +3,7 @@
 mod abuse;
 mod account_changes;
 mod accounts;
+mod admin;
 mod backup;
 mod helpers;
 mod limits;

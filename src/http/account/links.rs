@@ -114,9 +114,9 @@ pub async fn forgot_submit(
     Ok(notice(tr, "check-inbox-title", &["forgot-sent", "check-inbox-spam"], None, StatusCode::OK))
 }
 
-/// Mail a reset link to a verified account, at most one every five minutes.
+/// Mail a reset link to a verified, enabled account, at most one every five minutes.
 async fn send_reset_link(app: &App, email: &str) -> anyhow::Result<()> {
-    let Some(provider) = app.store.provider_by_email(email).await?.filter(|p| p.email_verified_at.is_some()) else {
+    let Some(provider) = app.store.provider_by_email(email).await?.filter(|p| p.email_verified_at.is_some() && p.disabled_at.is_none()) else {
         return Ok(());
     };
     let now = now();

@@ -228,6 +228,12 @@ pub async fn submit(
         tracing::info!(provider = provider.id.0, "login to a locked account");
         return Ok(login_failed(&app, tr, email, "login-failed", StatusCode::UNAUTHORIZED));
     }
+    if provider.disabled_at.is_some() {
+        // The same message as a wrong password, so the page does not tell
+        // whether the account exists; the attempt stays counted.
+        tracing::info!(provider = provider.id.0, "login to a disabled account");
+        return Ok(login_failed(&app, tr, email, "login-failed", StatusCode::UNAUTHORIZED));
+    }
     if provider.email_verified_at.is_none() {
         // This attempt stays counted, exactly like a wrong password, so the
         // counters do not tell an unconfirmed registration apart.

@@ -18,6 +18,8 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 
 pub use device::device_label;
 pub use signup::VERIFY_LINK_SECONDS;
+/// The signup checks that `visite admin create` applies as well.
+pub(crate) use signup::{check_text, collapse, is_plausible_email};
 
 use super::App;
 use super::error::AppError;

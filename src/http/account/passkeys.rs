@@ -312,7 +312,9 @@ async fn passkey_owner(app: &App, user: Uuid, credential_id: &[u8]) -> Result<Op
     let Some(passkey) = parse_passkey(&row) else {
         return Ok(None);
     };
-    let Some(provider) = app.store.provider_by_id(row.provider_id).await? else {
+    // A disabled account's passkeys fail like an unknown one.
+    let provider = app.store.provider_by_id(row.provider_id).await?;
+    let Some(provider) = provider.filter(|provider| provider.disabled_at.is_none()) else {
         return Ok(None);
     };
     Ok(Some((row, passkey, provider)))

@@ -177,12 +177,12 @@ fn check_inbox(tr: Tr) -> Response {
 }
 
 /// Trim and collapse runs of whitespace to one space.
-fn collapse(input: &str) -> String {
+pub(crate) fn collapse(input: &str) -> String {
     input.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Return the error key for a name-like field whose value is not acceptable.
-fn check_text(value: &str, field: &str) -> Option<&'static str> {
+pub(crate) fn check_text(value: &str, field: &str) -> Option<&'static str> {
     let name = field == "name";
     if value.is_empty() {
         return Some(if name { "name-missing" } else { "practice-name-missing" });
