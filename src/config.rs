@@ -302,6 +302,20 @@ impl Settings {
             let value = format!("{:?}", turn.force_relay).to_lowercase();
             bail!("[turn] force_relay = \"{value}\" needs [turn] urls, because relaying needs a TURN server");
         }
+        if turn.secret.is_some() && !turn.is_enabled() {
+            bail!("[turn] has a secret but no urls: add the turn: and turns: URLs that browsers should use");
+        }
+        // Both go into coturn's configuration file, one setting per line.
+        if let Some(secret) = &turn.secret
+            && secret.expose().chars().any(|c| c.is_whitespace() || c.is_control() || c == '#')
+        {
+            bail!("the TURN secret contains white space, a control character or '#': `visite turn-config` generates a valid one");
+        }
+        if let Some(realm) = &turn.realm
+            && (realm.is_empty() || !realm.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+        {
+            bail!("[turn] realm {realm:?} is invalid: use a host name such as turn.praxis.example");
+        }
         if let Some(secret) = &turn.secret
             && secret.expose().len() < MIN_TURN_SECRET_LENGTH
         {
@@ -537,6 +551,24 @@ mod tests {
         std::fs::write(&path, "[turn]\nurls = []\nsecret_fiel = \"/etc/x\"\n").unwrap();
         let error = read_file(&path).unwrap_err();
         assert!(format!("{error:#}").contains("secret_fiel"), "{error:#}");
+    }
+
+    #[test]
+    fn turn_values_that_would_break_coturn_config_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("visite.toml");
+        let cases = [
+            ("realm = \"turn.example\\nallow-loopback-peers\"\nsecret = \"north-wind-7-long-enough\"", "realm"),
+            ("secret = \"north-wind-7-long\\nallow-loopback-peers\"", "white space"),
+            ("urls = []\nsecret = \"north-wind-7-long-enough\"", "no urls"),
+        ];
+        for (table, expected) in cases {
+            let urls = if table.contains("urls") { "" } else { "urls = [\"turn:turn.praxis.example:3478\"]\n" };
+            std::fs::write(&path, format!("[turn]\n{urls}{table}\n")).unwrap();
+            let overrides = Overrides { config: Some(path.clone()), ..Overrides::default() };
+            let error = format!("{:#}", Settings::load(overrides).unwrap_err());
+            assert!(error.contains(expected), "{table}: {error}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! refusals and recording finished calls.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -68,6 +68,9 @@ pub struct Hub {
     turn: TurnSettings,
     store: Store,
     tickets: TicketKey,
+    /// Background database writes in flight, and a signal when none are left.
+    writes: Arc<AtomicUsize>,
+    written: Arc<Notify>,
 }
 
 /// One open connection in one room. Dropping it counts as a disconnect.
@@ -90,6 +93,8 @@ impl Hub {
             turn,
             store,
             tickets,
+            writes: Arc::new(AtomicUsize::new(0)),
+            written: Arc::new(Notify::new()),
         })
     }
 
@@ -252,6 +257,15 @@ impl Hub {
                 Effect::CallRecord { call, started_at, until, ended } => {
                     self.record_call(provider, call.0, started_at, until, ended);
                 }
+                Effect::VisitEnded { patient, call, until } => {
+                    let store = self.store.clone();
+                    self.spawn_write(async move {
+                        let result = store.end_visit(provider, patient.0 as i64, call.map(|call| call.0 as i64), until as i64).await;
+                        if let Err(error) = result {
+                            tracing::error!(room = provider.0, %error, "cannot record an ended visit");
+                        }
+                    });
+                }
             }
         }
     }
@@ -265,11 +279,36 @@ impl Hub {
         }
 
         let store = self.store.clone();
-        tokio::spawn(async move {
+        self.spawn_write(async move {
             if let Err(error) = store.record_call(provider, started, duration).await {
                 tracing::error!(room = provider.0, call, %error, "cannot record call");
             }
         });
+    }
+
+    /// Runs a database write in the background, counted so that a shutdown
+    /// can wait for it before it closes the database.
+    fn spawn_write(&self, write: impl Future<Output = ()> + Send + 'static) {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        let writes = self.writes.clone();
+        let written = self.written.clone();
+        tokio::spawn(async move {
+            write.await;
+            if writes.fetch_sub(1, Ordering::SeqCst) == 1 {
+                written.notify_waiters();
+            }
+        });
+    }
+
+    /// Waits until the background writes started so far have finished.
+    pub async fn writes_finished(&self) {
+        loop {
+            let written = self.written.notified();
+            if self.writes.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            written.await;
+        }
     }
 }
 
@@ -281,21 +320,41 @@ impl Connection {
     /// Feed a decoded message into the room. Returns how many abuse strikes
     /// the message earned its sender.
     pub fn handle(&self, message: ClientMessage) -> u32 {
-        let now = now_millis();
-        let ticket = |token: &str| self.hub.tickets.verify(self.provider, token, now);
         let mut shell = lock(&self.room);
-        let effects = match message {
-            // A ticket that fails the check is answered like any resumption
-            // the room cannot honour.
-            ClientMessage::Resume { token, name } => match ticket(&token) {
-                Some(ticket) => shell.room.resume(self.conn, ticket, &name, now),
-                None => shell.room.handle(self.conn, ClientMessage::Resume { token: String::new(), name: String::new() }, now),
-            },
-            ClientMessage::ResumeCall { token } => match ticket(&token) {
-                Some(ticket) => shell.room.resume_call(self.conn, ticket, now),
-                None => shell.room.handle(self.conn, ClientMessage::ResumeCall { token: String::new() }, now),
-            },
-            message => shell.room.handle(self.conn, message, now),
+        let effects = shell.room.handle(self.conn, message, now_millis());
+        let strikes = self.hub.apply(self.provider, &mut shell, effects);
+        strikes.get(&self.conn).copied().unwrap_or(0)
+    }
+
+    /// Take back a queue place or a call side with a ticket from a `resume`
+    /// or `resume_call` message. The ticket must carry this server's
+    /// signature for this room, be unexpired, and name no visit that ended,
+    /// which the database remembers across restarts and servers. Returns the
+    /// abuse strikes the message earned.
+    pub async fn resume(&self, message: ClientMessage) -> u32 {
+        let now = now_millis();
+        let (ClientMessage::Resume { token, .. } | ClientMessage::ResumeCall { token }) = &message else {
+            return self.handle(message);
+        };
+        let mut ticket = self.hub.tickets.verify(self.provider, token, now);
+        if let Some(claims) = ticket {
+            let call = claims.call.map(|claim| claim.id.0 as i64);
+            match self.hub.store.visit_ended(self.provider, claims.patient.0 as i64, call, now as i64).await {
+                Ok(false) => {}
+                Ok(true) => ticket = None,
+                Err(error) => {
+                    tracing::error!(room = self.provider.0, conn = self.conn.0, %error, "cannot check a ticket");
+                    ticket = None;
+                }
+            }
+        }
+
+        let mut shell = lock(&self.room);
+        // A ticket that fails a check is answered like any resumption the room cannot honour.
+        let effects = match (message, ticket) {
+            (ClientMessage::Resume { name, .. }, Some(ticket)) => shell.room.resume(self.conn, ticket, &name, now),
+            (ClientMessage::ResumeCall { .. }, Some(ticket)) => shell.room.resume_call(self.conn, ticket, now),
+            (message, _) => shell.room.handle(self.conn, message, now),
         };
         let strikes = self.hub.apply(self.provider, &mut shell, effects);
         strikes.get(&self.conn).copied().unwrap_or(0)

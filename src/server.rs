@@ -102,6 +102,11 @@ impl Server {
         // WebSocket tasks never end by themselves: end them, so the shutdown
         // only waits for requests in flight.
         hub.shut_down();
+        // The call records and ended visits of the last moments go to the
+        // database before it closes.
+        if tokio::time::timeout(SHUTDOWN_GRACE, hub.writes_finished()).await.is_err() {
+            tracing::warn!("shutdown deadline reached before every call record was written");
+        }
         let _ = phase_tx.send(Phase::Draining);
         if tokio::time::timeout(SHUTDOWN_GRACE, limits.all_closed()).await.is_err() {
             tracing::warn!(open = limits.open(), "shutdown deadline reached, closing remaining connections");

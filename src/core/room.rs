@@ -36,7 +36,7 @@ pub type Millis = u64;
 
 /// Messages kept for a call participant whose connection is away. Enough for
 /// an ICE restart (an offer and its candidates); more are dropped.
-const MAX_PENDING: usize = 64;
+const MAX_PENDING: usize = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -129,6 +129,10 @@ pub enum Effect {
     /// A participant took back a side of a call, which this room may have
     /// known before or learns of only now, after a restart.
     CallResumed { call: CallId },
+    /// A patient's visit ended, with their call if any: tickets naming them
+    /// must be refused until `until`, also by a restarted server, so the
+    /// caller keeps this beyond the room's memory.
+    VisitEnded { patient: PatientId, call: Option<CallId>, until: Millis },
     /// Record the call as lasting at least until `until`; repeated for the
     /// same call, the longest record wins. `ended` is `None` when the call
     /// goes on without this server, which shuts down.
@@ -662,7 +666,9 @@ impl Room {
         let Some(entry) = self.patients.remove(&patient) else {
             return;
         };
-        self.ended_patients.insert(patient, now + self.limits.rejoin_grace_ms);
+        let until = now + self.limits.rejoin_grace_ms;
+        self.ended_patients.insert(patient, until);
+        out.push(Effect::VisitEnded { patient, call: None, until });
         if let Some(conn) = entry.conn {
             self.conns.remove(&conn);
             out.push(Effect::Send { to: conn, message: ServerMessage::CallEnded { reason } });
@@ -679,6 +685,7 @@ impl Room {
         self.patients.remove(&call.patient);
         self.ended_patients.insert(call.patient, until);
         self.ended_calls.insert(call.id, until);
+        out.push(Effect::VisitEnded { patient: call.patient, call: Some(call.id), until });
 
         out.push(Effect::CallRecord { call: call.id, started_at: call.started_at, until: now, ended: Some(reason) });
         if let Some(conn) = call.patient_conn

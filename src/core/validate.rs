@@ -99,6 +99,12 @@ pub fn is_forbidden(c: char) -> bool {
             | '\u{3164}' | '\u{FFA0}' | '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}'
             // Deprecated format characters, tag characters, the blank Braille pattern.
             | '\u{206A}'..='\u{206F}' | '\u{E0000}'..='\u{E007F}' | '\u{2800}'
+            // Other invisible format characters: Arabic and Syriac number and
+            // end marks, Kaithi number signs, Egyptian hieroglyph, shorthand
+            // and musical format controls.
+            | '\u{0600}'..='\u{0605}' | '\u{06DD}' | '\u{070F}' | '\u{0890}' | '\u{0891}' | '\u{08E2}'
+            | '\u{110BD}' | '\u{110CD}' | '\u{13430}'..='\u{1343F}' | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
             // Line and paragraph separators, private use, specials.
             | '\u{2028}' | '\u{2029}' | '\u{E000}'..='\u{F8FF}' | '\u{FFF0}'..='\u{FFFF}')
 }
@@ -260,7 +266,8 @@ mod tests {
     #[test]
     fn name_rejects_invisible_fillers_and_mark_stacks() {
         for name in ["\u{3164}", "\u{115F}\u{1160}", "A\u{034F}da", "Ada\u{FE0F}", "\u{FFA0}\u{FFA0}",
-            "Ada\u{206A}", "Ada\u{E0041}", "\u{2800}Ada", "Ada\u{E0100}"] {
+            "Ada\u{206A}", "Ada\u{E0041}", "\u{2800}Ada", "Ada\u{E0100}", "A\u{1BCA0}da", "Ada\u{1D173}",
+            "Ada\u{13430}"] {
             assert!(DisplayName::parse(name).is_err(), "{name:?} was accepted");
         }
         for stacked in [format!("\u{0F40}{}", "\u{0F72}".repeat(40)), format!("\u{0628}{}", "\u{0670}".repeat(40))] {

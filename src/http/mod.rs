@@ -157,6 +157,10 @@ pub fn spawn_upkeep(app: App) {
                 Ok(deleted) => tracing::info!(deleted, "old security events deleted"),
                 Err(error) => tracing::error!(%error, "cannot delete old security events"),
             }
+            match app.store.prune_ended_visits(crate::hub::now_millis() as i64).await {
+                Ok(_) => {}
+                Err(error) => tracing::error!(%error, "cannot delete expired ended-visit markers"),
+            }
             let now = crate::store::unix_now();
             match app.store.delete_unverified(now - account::VERIFY_LINK_SECONDS, now).await {
                 Ok(0) => {}

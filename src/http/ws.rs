@@ -116,7 +116,7 @@ async fn run(app: App, socket: WebSocket, room: ProviderId, role: Role, ip: IpAd
         };
 
         strikes += match message {
-            Message::Text(text) => receive(&app, &connection, text.as_str(), role, ip),
+            Message::Text(text) => receive(&app, &connection, text.as_str(), role, ip).await,
             Message::Binary(_) => {
                 connection.reply_error(ErrorCode::InvalidMessage);
                 1
@@ -163,7 +163,7 @@ fn close_code_for(error: &axum::Error) -> u16 {
 }
 
 /// Decode and hand over one text message; returns the strikes it earned.
-fn receive(app: &App, connection: &Connection, text: &str, role: Role, ip: IpAddr) -> u32 {
+async fn receive(app: &App, connection: &Connection, text: &str, role: Role, ip: IpAddr) -> u32 {
     if text.len() > MAX_MESSAGE_BYTES {
         tracing::warn!(conn = connection.id().0, bytes = text.len(), "message too large");
         connection.reply_error(ErrorCode::MessageTooLarge);
@@ -183,7 +183,10 @@ fn receive(app: &App, connection: &Connection, text: &str, role: Role, ip: IpAdd
         connection.reply_error(ErrorCode::RateLimited);
         return 0;
     }
-    connection.handle(message)
+    match message {
+        ClientMessage::Resume { .. } | ClientMessage::ResumeCall { .. } => connection.resume(message).await,
+        message => connection.handle(message),
+    }
 }
 
 /// Describe a decoding error without quoting the input.

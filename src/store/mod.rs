@@ -6,6 +6,7 @@ mod admin;
 mod calls;
 mod keys;
 mod email_tokens;
+mod ended;
 mod factors;
 mod passkeys;
 mod providers;

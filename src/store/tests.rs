@@ -81,6 +81,19 @@ async fn a_call_recorded_twice_keeps_one_row_with_the_longer_duration() {
 }
 
 #[tokio::test]
+async fn ended_visits_are_refused_until_they_expire() {
+    let (_dir, store) = open_temp().await;
+    let id = store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
+    store.end_visit(id, 7, Some(9), 5_000).await.unwrap();
+
+    assert!(store.visit_ended(id, 7, None, 4_999).await.unwrap(), "the patient");
+    assert!(store.visit_ended(id, 8, Some(9), 4_999).await.unwrap(), "the call");
+    assert!(!store.visit_ended(id, 8, Some(10), 4_999).await.unwrap(), "another visit");
+    assert!(!store.visit_ended(id, 7, None, 5_000).await.unwrap(), "after the expiry");
+    assert_eq!(store.prune_ended_visits(5_000).await.unwrap(), 2);
+}
+
+#[tokio::test]
 async fn server_key_is_created_once() {
     let (_dir, store) = open_temp().await;
     let first = store.server_key("tickets", vec![1; 32]).await.unwrap();

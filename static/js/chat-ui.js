@@ -7,6 +7,9 @@ import { CHAT_MAX_CHARS, chatText } from './chat.js';
 import { required } from './media-panel.js';
 import { t } from './strings.js';
 
+/** Messages the chat log shows at most; older ones leave the page. */
+const MAX_SHOWN_MESSAGES = 200;
+
 /** @typedef {import('./call.js').Call} Call */
 
 export class ChatView {
@@ -99,6 +102,10 @@ export class ChatView {
     textElement.textContent = text;
     item.append(authorElement, textElement);
     this.#log.append(item);
+    // The log keeps the latest messages only, so it stays quick to draw.
+    while (this.#log.childElementCount > MAX_SHOWN_MESSAGES) {
+      this.#log.firstElementChild?.remove();
+    }
     this.#log.scrollTop = this.#log.scrollHeight;
   }
 

@@ -6,6 +6,20 @@
 export const CHAT_MAX_CHARS = 2000;
 
 /**
+ * How many messages from the other side may arrive at once, and how many per
+ * second after that. A person types far slower; a flood beyond this is
+ * dropped, so a page that sends thousands of messages cannot freeze this one.
+ */
+const RECEIVE_BURST = 20;
+const RECEIVE_PER_SECOND = 2;
+
+/**
+ * Bidirectional embedding, override and isolate characters. They could make
+ * a message show its digits or words in another order, so they are removed.
+ */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/gu;
+
+/**
  * The data channel's id. Both sides create the channel with `negotiated:
  * true` and this id, so neither waits for the other to announce it.
  */
@@ -21,11 +35,44 @@ export function chatText(text) {
   if (typeof text !== 'string') {
     return null;
   }
-  const trimmed = text.trim();
+  const trimmed = text.replace(BIDI_CONTROLS, '').trim();
   if (trimmed === '' || [...trimmed].length > CHAT_MAX_CHARS) {
     return null;
   }
   return trimmed;
+}
+
+/** A token bucket: `take()` says whether one more event fits the rate. */
+export class RateLimit {
+  #burst;
+  #perSecond;
+  #tokens;
+  #updatedAt;
+  #now;
+
+  /**
+   * @param {number} burst
+   * @param {number} perSecond
+   * @param {() => number} [now] the clock in milliseconds, replaceable in tests
+   */
+  constructor(burst, perSecond, now = () => performance.now()) {
+    this.#burst = burst;
+    this.#perSecond = perSecond;
+    this.#tokens = burst;
+    this.#now = now;
+    this.#updatedAt = now();
+  }
+
+  take() {
+    const now = this.#now();
+    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#updatedAt) / 1000) * this.#perSecond);
+    this.#updatedAt = now;
+    if (this.#tokens < 1) {
+      return false;
+    }
+    this.#tokens -= 1;
+    return true;
+  }
 }
 
 /**
@@ -35,6 +82,8 @@ export function chatText(text) {
  */
 export class Chat extends EventTarget {
   #channel;
+  #incoming = new RateLimit(RECEIVE_BURST, RECEIVE_PER_SECOND);
+  #warnedFlood = false;
 
   /**
    * Creates the channel on the peer connection. Call it before the first
@@ -70,6 +119,13 @@ export class Chat extends EventTarget {
 
   /** @param {unknown} data */
   #receive(data) {
+    if (!this.#incoming.take()) {
+      if (!this.#warnedFlood) {
+        this.#warnedFlood = true;
+        console.warn('visite: dropped chat messages that arrived faster than a person types');
+      }
+      return;
+    }
     const text = chatText(data);
     if (text === null) {
       // A binary, empty or too long message is dropped. Its content is never logged.

@@ -11,7 +11,7 @@ export const NAME_MAX_CHARS = 64;
  * collapsing whitespace would have dropped the character.
  */
 const FORBIDDEN_CHARACTER = new RegExp(
-  '[\\p{Cc}\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069' +
+  '[\\p{Cc}\\p{Cf}\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069' +
     '\\u00AD\\u180E\\u200B-\\u200D\\u2060-\\u2064\\uFEFF' +
     '\\u2028\\u2029\\uE000-\\uF8FF\\uFFF0-\\uFFFF' +
     '\\u034F\\u115F\\u1160\\u17B4\\u17B5\\u180B-\\u180F\\u3164\\uFFA0\\uFE00-\\uFE0F]',

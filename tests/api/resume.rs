@@ -195,3 +195,59 @@ async fn provider_note_reaches_one_patient() {
     assert_eq!(ada.recv().await, json!({"type": "error", "code": "not_allowed"}));
     assert_eq!(grace.try_recv().await, None);
 }
+
+#[tokio::test]
+async fn resume_after_many_queued_messages_keeps_connection() {
+    let app = spawn_app().await;
+    let provider = app.provider(SLUG).await;
+    let (mut host, patient, _, ticket) = call_with_tickets(&app, &provider).await;
+    host.recv_type("queue").await;
+    drop(patient);
+
+    for n in 1..=80 {
+        host.send(json!({"type": "candidate", "candidate": candidate(n)})).await;
+    }
+    // An answer to a later message shows that the server handled all 80.
+    host.send(json!({"type": "admit", "patient": 1})).await;
+    assert_eq!(host.recv_type("error").await["code"], "call_in_progress");
+    let mut back = Socket::patient(&app, SLUG).await;
+    back.send(json!({"type": "resume", "token": ticket, "name": "Ada"})).await;
+    assert_eq!(back.recv().await, json!({"type": "call_resumed"}));
+    let mut delivered = 0;
+    while let Some(message) = back.try_recv().await {
+        if message["type"] == "candidate" {
+            delivered += 1;
+        }
+    }
+    assert_eq!(delivered, 32, "the queued messages were not delivered, or not capped");
+    // The resumed connection still works in both directions.
+    back.send(json!({"type": "candidate", "candidate": candidate(1)})).await;
+    assert_eq!(host.recv_type("candidate").await["candidate"], candidate(1));
+    host.send(json!({"type": "candidate", "candidate": candidate(2)})).await;
+    assert_eq!(back.recv_type("candidate").await["candidate"], candidate(2));
+}
+
+#[tokio::test]
+async fn restart_refuses_tickets_of_ended_visits() {
+    let mut app = spawn_app().await;
+    let provider = app.provider(SLUG).await;
+    let mut removed = Socket::patient(&app, SLUG).await;
+    let removed_ticket = removed.check_in("Grace").await;
+    let (mut host, mut patient, _, call_ticket) = call_with_tickets(&app, &provider).await;
+    let grace_id = host.recv_type("queue").await["patients"][0]["id"].clone();
+    host.send(json!({"type": "remove", "patient": grace_id})).await;
+    assert_eq!(removed.recv().await, json!({"type": "call_ended", "reason": "removed"}));
+    host.send(json!({"type": "hang_up"})).await;
+    assert_eq!(patient.recv_type("call_ended").await["reason"], "hung_up");
+
+    app.restart().await;
+
+    let _host = provider.host_socket(SLUG).await;
+    for (ticket, name) in [(removed_ticket, "Grace"), (call_ticket, "Ada")] {
+        let mut socket = Socket::patient(&app, SLUG).await;
+        socket.send(json!({"type": "resume", "token": ticket, "name": name})).await;
+        assert_eq!(socket.recv().await, json!({"type": "error", "code": "resume_failed"}), "{name} came back");
+    }
+    let calls = app.calls_of(SLUG).await;
+    assert_eq!(calls.len(), 1, "{calls:?}");
+}

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 
-import { CHAT_MAX_CHARS, chatText } from '../../static/js/chat.js';
+import { CHAT_MAX_CHARS, RateLimit, chatText } from '../../static/js/chat.js';
 import { connectionSecurity } from '../../static/js/connection-security.js';
 import { fingerprintsOf, verificationCode } from '../../static/js/verify.js';
 
@@ -108,4 +108,21 @@ test('chat text limits', () => {
   assert.equal(chatText('ü'.repeat(CHAT_MAX_CHARS)), 'ü'.repeat(CHAT_MAX_CHARS));
   assert.equal(chatText('a'.repeat(CHAT_MAX_CHARS + 1)), null);
   assert.equal(chatText('😀'.repeat(CHAT_MAX_CHARS)), '😀'.repeat(CHAT_MAX_CHARS), 'the limit counts code points');
+});
+
+test('chat text drops bidi controls', () => {
+  assert.equal(chatText('Termin \u202E21\u202C Uhr'), 'Termin 21 Uhr');
+  assert.equal(chatText('\u2066\u2069'), null, 'a message of only bidi controls is empty');
+});
+
+test('chat rate limit allows a burst, then a steady rate', () => {
+  let now = 0;
+  const limit = new RateLimit(3, 2, () => now);
+  assert.deepEqual([limit.take(), limit.take(), limit.take(), limit.take()], [true, true, true, false]);
+  now = 400;
+  assert.equal(limit.take(), false, 'less than one message is refilled after 0.4 s');
+  now = 500;
+  assert.equal(limit.take(), true, 'one message is refilled after 0.5 s');
+  now = 60_000;
+  assert.deepEqual([limit.take(), limit.take(), limit.take(), limit.take()], [true, true, true, false], 'the burst never grows');
 });
