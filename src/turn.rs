@@ -284,6 +284,7 @@ pub const DENIED_PEER_RANGES: &[(&str, &str)] = &[
     ("2002::-2002:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "6to4, which embeds IPv4 addresses"),
     ("fc00::-fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "unique local addresses"),
     ("fe80::-febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "link-local"),
+    ("fec0::-feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "site-local (deprecated)"),
     ("ff00::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "multicast"),
 ];
 

@@ -165,6 +165,11 @@ fn coturn_denies_loopback_peers() {
     assert_eq!(v6.create_permission(mapped_loopback()), Err(403));
     // The deny list leaves out `::` (see DENIED_PEER_RANGES); coturn refuses it anyway.
     assert_eq!(v6.create_permission(IpAddr::V6(Ipv6Addr::UNSPECIFIED)), Err(403));
+    // Site-local addresses are denied, a public IPv6 address is not.
+    // NOTE: coturn 4.6.1 ignored a deny range for IPv4-compatible addresses
+    // (::a00:1) in both range notations, so the list leaves them out.
+    assert_eq!(v6.create_permission("fec0::1".parse().unwrap()), Err(403));
+    assert_eq!(v6.create_permission("2606:4700:4700::1111".parse().unwrap()), Ok(()));
 }
 
 /// Shows that the generated deny list, and not coturn's own loopback check,
