@@ -21,10 +21,12 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Request};
+use axum::http::{HeaderName, HeaderValue, Request};
 use axum::middleware;
 use axum::routing::{get, post};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tower::util::option_layer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
@@ -94,6 +96,7 @@ impl AppState {
 }
 
 pub fn router(app: App) -> Router {
+    let tls = app.settings.tls.is_some();
     let request_id = HeaderName::from_static("x-request-id");
     let sensitive = [axum::http::header::COOKIE, axum::http::header::SET_COOKIE, axum::http::header::AUTHORIZATION];
 
@@ -117,6 +120,12 @@ pub fn router(app: App) -> Router {
         .layer(middleware::from_fn(error::localize))
         .layer(middleware::from_fn(locale::remember_choice))
         .layer(middleware::from_fn(security::headers))
+        .layer(option_layer(tls.then(|| {
+            SetResponseHeaderLayer::overriding(
+                axum::http::header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static(security::STRICT_TRANSPORT_SECURITY),
+            )
+        })))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
                 let id = request
