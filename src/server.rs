@@ -15,7 +15,7 @@ use tokio::sync::watch;
 
 use crate::config::{LogFormat, Settings};
 use crate::core::room::Limits;
-use crate::http::{AppState, router, spawn_upkeep};
+use crate::http::{AppState, ClientIpHasher, router, spawn_upkeep};
 use crate::backup::DataDirLock;
 use crate::hub::Hub;
 use crate::mail::{MailSettings, Mailer};
@@ -75,7 +75,11 @@ impl Server {
         let tickets = TicketKey::new(store.server_key("tickets", random_key()).await?);
         let hub = Hub::new(limits, settings.ice_servers.clone(), settings.turn.clone(), store.clone(), tickets);
         let webauthn = relying_party(&settings.link_origin(bound))?;
-        let app = AppState::new(store, mailer, hub, settings, bound, webauthn);
+        let client_ip_hasher = match settings.log_client_ip_hashes {
+            true => Some(ClientIpHasher::new(store.server_key("log-client-ip", random_key()).await?)),
+            false => None,
+        };
+        let app = AppState::new(store, mailer, hub, settings, bound, webauthn, client_ip_hasher);
         Ok(Self { listener, app, certificates, _lock: lock })
     }
 

@@ -7,12 +7,14 @@ mod error;
 mod extract;
 mod locale;
 mod pages;
+mod request_log;
 mod security;
 mod session;
 mod ws;
 
 pub use client::{ClientIp, IpNetwork, client_key};
 pub use pages::rfc3339;
+pub use request_log::ClientIpHasher;
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
@@ -30,7 +32,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 use crate::config::Settings;
 use crate::hub::Hub;
@@ -58,6 +61,8 @@ pub struct AppState {
     /// The WebAuthn relying party for passkeys; `None` when the origin's
     /// host is an IP address, where browsers offer no passkeys.
     pub webauthn: Option<webauthn_rs::Webauthn>,
+    /// `Some` when request spans carry a keyed hash of the client IP address.
+    pub client_ip_hasher: Option<ClientIpHasher>,
 }
 
 pub type App = Arc<AppState>;
@@ -70,6 +75,7 @@ impl AppState {
         settings: Settings,
         bound: SocketAddr,
         webauthn: Option<webauthn_rs::Webauthn>,
+        client_ip_hasher: Option<ClientIpHasher>,
     ) -> App {
         let per_minute = NonZeroU32::new(settings.check_ins_per_minute).unwrap_or(NonZeroU32::MIN);
         let login_quota = NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN);
@@ -84,6 +90,7 @@ impl AppState {
             hub,
             settings,
             webauthn,
+            client_ip_hasher,
         })
     }
 
@@ -97,6 +104,7 @@ impl AppState {
 
 pub fn router(app: App) -> Router {
     let tls = app.settings.tls.is_some();
+    let span_app = app.clone();
     let request_id = HeaderName::from_static("x-request-id");
     let sensitive = [axum::http::header::COOKIE, axum::http::header::SET_COOKIE, axum::http::header::AUTHORIZATION];
 
@@ -127,15 +135,10 @@ pub fn router(app: App) -> Router {
             )
         })))
         .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                let id = request
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|value| value.to_str().ok())
-                    .unwrap_or("-");
-                // The path is logged without its query; room slugs are provider data, not patient data.
-                tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
-            }),
+            TraceLayer::new_for_http()
+                .make_span_with(move |request: &Request<_>| request_log::request_span(&span_app, request))
+                // One line per response with status and latency, inside the request's span.
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
