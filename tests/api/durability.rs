@@ -1,5 +1,10 @@
 //! Account writes survive a crash: the real binary is killed with SIGKILL
 //! while signups are in flight.
+//!
+//! NOTE: a killed process leaves its written pages in the OS page cache, so
+//! this test proves that signups are acknowledged only after their commit and
+//! that the database stays intact, not that `synchronous = FULL` survives a
+//! power cut.
 
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
