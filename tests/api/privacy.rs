@@ -1,4 +1,4 @@
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::*;
 
@@ -146,4 +146,28 @@ async fn full_flows_log_no_protected_values() {
     if let Some(line) = logs.lines().find(|line| line.contains("127.0.0.1")) {
         panic!("a client IP address appears in the log: {line}");
     }
+}
+
+/// With `--log-format json` every line is one JSON object, and a response's
+/// line names the request id that the client got in `X-Request-Id`.
+#[tokio::test]
+async fn json_log_lines_carry_request_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = crate::process::ServerProcess::start(&dir.path().join("data"), &["--log-format".as_ref(), "json".as_ref()]);
+    let response = reqwest::get(format!("http://127.0.0.1:{}/healthz", server.port)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let request_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    server.wait_for_stderr(&request_id).await;
+
+    let stderr = server.stderr();
+    let lines: Vec<Value> = stderr
+        .lines()
+        .filter(|line| !line.starts_with("visite is ready"))
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("a log line is not JSON: {line}")))
+        .collect();
+    let response_line = lines
+        .iter()
+        .find(|line| line["span"]["id"] == request_id.as_str() && line["fields"]["status"] == 200)
+        .unwrap_or_else(|| panic!("no response line with request id {request_id}:\n{stderr}"));
+    assert_eq!(response_line["span"]["path"], "/healthz");
 }
