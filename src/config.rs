@@ -70,6 +70,13 @@ pub struct Overrides {
     /// --turn-secret-file, because other users of the machine can read command lines.
     #[arg(long, env = "VISITE_TURN_SECRET", value_name = "SECRET", hide_env_values = true)]
     pub turn_secret: Option<Secret>,
+    /// PEM file with the TLS certificate chain; with --tls-key-file, visite serves HTTPS itself
+    /// [default: none, plain HTTP for a reverse proxy in front].
+    #[arg(long, env = "VISITE_TLS_CERT_FILE", value_name = "FILE")]
+    pub tls_cert_file: Option<PathBuf>,
+    /// PEM file with the TLS private key that belongs to --tls-cert-file.
+    #[arg(long, env = "VISITE_TLS_KEY_FILE", value_name = "FILE")]
+    pub tls_key_file: Option<PathBuf>,
 }
 
 /// The settings file. Unknown keys are an error, so a typo cannot silently
@@ -96,6 +103,9 @@ struct FileSettings {
     header_read_timeout_seconds: Option<u64>,
     #[serde(default)]
     trusted_proxies: Vec<String>,
+    tls_cert_file: Option<PathBuf>,
+    tls_key_file: Option<PathBuf>,
+    log_client_ip_hashes: Option<bool>,
     turn: Option<TurnFile>,
 }
 
@@ -146,7 +156,19 @@ pub struct Settings {
     pub header_read_timeout_seconds: u64,
     /// Reverse proxies whose `X-Forwarded-For` names the real client.
     pub trusted_proxies: Vec<crate::http::IpNetwork>,
+    /// Certificate and key files for built-in HTTPS; `None` serves plain HTTP.
+    pub tls: Option<TlsFiles>,
+    /// Whether request log lines carry a keyed hash of the client IP address.
+    /// The address itself is never logged.
+    pub log_client_ip_hashes: bool,
     pub turn: TurnSettings,
+}
+
+/// PEM files for built-in HTTPS, read at start and again on SIGHUP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert_file: PathBuf,
+    pub key_file: PathBuf,
 }
 
 impl Default for Settings {
@@ -169,6 +191,8 @@ impl Default for Settings {
             max_connections_per_client: 64,
             header_read_timeout_seconds: 10,
             trusted_proxies: Vec::new(),
+            tls: None,
+            log_client_ip_hashes: false,
             turn: TurnSettings::default(),
         }
     }
@@ -183,6 +207,8 @@ impl std::fmt::Debug for Settings {
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<redacted>"))
             .field("mail_from", &self.mail_from)
             .field("second_factor", &self.second_factor)
+            .field("tls", &self.tls)
+            .field("log_client_ip_hashes", &self.log_client_ip_hashes)
             .field("turn", &self.turn)
             .finish_non_exhaustive()
     }
@@ -196,6 +222,10 @@ impl Settings {
         };
         let defaults = Settings::default();
         let turn = turn_settings(file.turn.unwrap_or_default(), overrides.turn_secret, overrides.turn_secret_file)?;
+        let tls = tls_files(
+            overrides.tls_cert_file.or(file.tls_cert_file),
+            overrides.tls_key_file.or(file.tls_key_file),
+        )?;
 
         let settings = Settings {
             listen: overrides.listen.or(file.listen).unwrap_or(defaults.listen),
@@ -220,6 +250,8 @@ impl Settings {
                 .map(|text| crate::http::IpNetwork::parse(text))
                 .collect::<Result<_, _>>()
                 .map_err(|error| anyhow::anyhow!("trusted_proxies: {error}; give addresses or CIDR networks such as \"10.0.0.0/8\""))?,
+            tls,
+            log_client_ip_hashes: file.log_client_ip_hashes.unwrap_or(defaults.log_client_ip_hashes),
             turn,
         };
         settings.validate()?;
@@ -331,11 +363,10 @@ impl Settings {
     pub fn allowed_origins(&self, bound: SocketAddr) -> Vec<String> {
         match &self.public_origin {
             Some(origin) => vec![parse_origin(origin).unwrap_or_else(|_| origin.clone())],
-            None => vec![
-                format!("http://localhost:{}", bound.port()),
-                format!("http://127.0.0.1:{}", bound.port()),
-                format!("http://[::1]:{}", bound.port()),
-            ],
+            None => ["localhost", "127.0.0.1", "[::1]"]
+                .iter()
+                .map(|host| format!("{}://{host}:{}", self.scheme(), bound.port()))
+                .collect(),
         }
     }
 
@@ -343,8 +374,13 @@ impl Settings {
     pub fn link_origin(&self, bound: SocketAddr) -> String {
         match &self.public_origin {
             Some(origin) => parse_origin(origin).unwrap_or_else(|_| origin.clone()),
-            None => format!("http://localhost:{}", bound.port()),
+            None => format!("{}://localhost:{}", self.scheme(), bound.port()),
         }
+    }
+
+    /// The scheme this process serves: `https` with built-in TLS, else `http`.
+    fn scheme(&self) -> &'static str {
+        if self.tls.is_some() { "https" } else { "http" }
     }
 }
 
@@ -355,6 +391,16 @@ const MIN_TURN_TTL_SECONDS: u64 = 600;
 const MAX_TURN_TTL_SECONDS: u64 = 24 * 60 * 60;
 /// Shortest accepted shared secret, in characters.
 const MIN_TURN_SECRET_LENGTH: usize = 16;
+
+/// Pairs the certificate and key files: TLS needs both, or neither.
+fn tls_files(cert_file: Option<PathBuf>, key_file: Option<PathBuf>) -> anyhow::Result<Option<TlsFiles>> {
+    match (cert_file, key_file) {
+        (Some(cert_file), Some(key_file)) => Ok(Some(TlsFiles { cert_file, key_file })),
+        (None, None) => Ok(None),
+        (Some(_), None) => bail!("tls_cert_file is set but tls_key_file is missing: give both, or neither for plain HTTP"),
+        (None, Some(_)) => bail!("tls_key_file is set but tls_cert_file is missing: give both, or neither for plain HTTP"),
+    }
+}
 
 /// Builds the TURN settings; a secret from the command line or environment
 /// wins over the file's.
@@ -623,6 +669,27 @@ mod tests {
         };
         let settings = Settings::load(overrides).unwrap();
         assert_eq!(settings.turn.secret, Some(Secret::new("from-the-environment-0123")));
+    }
+
+    #[test]
+    fn tls_needs_both_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("visite.toml");
+        std::fs::write(&path, "tls_cert_file = \"/etc/visite/cert.pem\"\n").unwrap();
+        let error = Settings::load(Overrides { config: Some(path.clone()), ..Overrides::default() }).unwrap_err();
+        assert!(format!("{error:#}").contains("tls_key_file is missing"), "{error:#}");
+
+        let overrides = Overrides {
+            config: Some(path),
+            tls_key_file: Some("/etc/visite/key.pem".into()),
+            ..Overrides::default()
+        };
+        let settings = Settings::load(overrides).unwrap();
+        let expected = TlsFiles { cert_file: "/etc/visite/cert.pem".into(), key_file: "/etc/visite/key.pem".into() };
+        assert_eq!(settings.tls, Some(expected));
+        let bound: SocketAddr = "127.0.0.1:8443".parse().unwrap();
+        assert_eq!(settings.link_origin(bound), "https://localhost:8443");
+        assert!(settings.allowed_origins(bound).contains(&"https://127.0.0.1:8443".to_owned()));
     }
 
     #[test]

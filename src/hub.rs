@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use rand::RngCore;
 use tokio::sync::{Notify, mpsc};
+use tracing::Instrument;
 
 use crate::core::protocol::{ClientMessage, EndReason, ErrorCode, IceServer, ServerMessage};
 use crate::core::room::{ClientKey, ConnId, Effect, Limits, Millis, Room};
@@ -283,7 +284,7 @@ impl Hub {
             if let Err(error) = store.record_call(provider, started, duration).await {
                 tracing::error!(room = provider.0, call, %error, "cannot record call");
             }
-        });
+        }.in_current_span());
     }
 
     /// Runs a database write in the background, counted so that a shutdown

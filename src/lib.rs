@@ -17,6 +17,7 @@ pub mod hub;
 pub mod i18n;
 pub mod mail;
 pub mod password;
+pub mod redact;
 pub mod server;
 pub mod store;
 pub mod tickets;

@@ -2,9 +2,11 @@
 
 mod limits;
 mod listener;
+mod tls;
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -13,7 +15,7 @@ use tokio::sync::watch;
 
 use crate::config::{LogFormat, Settings};
 use crate::core::room::Limits;
-use crate::http::{AppState, router, spawn_upkeep};
+use crate::http::{AppState, ClientIpHasher, router, spawn_upkeep};
 use crate::backup::DataDirLock;
 use crate::hub::Hub;
 use crate::mail::{MailSettings, Mailer};
@@ -21,6 +23,7 @@ use crate::store::Store;
 use crate::tickets::TicketKey;
 use limits::ConnectionLimits;
 use listener::{Acceptor, Phase};
+use tls::CertificateStore;
 
 /// How long open connections get to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -42,6 +45,8 @@ pub fn init_logging(format: LogFormat) {
 pub struct Server {
     listener: TcpListener,
     app: crate::http::App,
+    /// `None` serves plain HTTP.
+    certificates: Option<Arc<CertificateStore>>,
     /// Held while the server runs, so that a restore waits for it to stop.
     _lock: DataDirLock,
 }
@@ -49,6 +54,8 @@ pub struct Server {
 impl Server {
     pub async fn bind(settings: Settings) -> anyhow::Result<Self> {
         settings.turn.require_secret()?;
+        // Read the certificate before anything else, so that a wrong path fails the start at once.
+        let certificates = settings.tls.clone().map(CertificateStore::load).transpose()?;
         let lock = DataDirLock::acquire(&settings.data_dir)?;
         let store = Store::open(&settings.data_dir).await?;
         // Build the password blocklist now rather than in the first signup.
@@ -68,8 +75,12 @@ impl Server {
         let tickets = TicketKey::new(store.server_key("tickets", random_key()).await?);
         let hub = Hub::new(limits, settings.ice_servers.clone(), settings.turn.clone(), store.clone(), tickets);
         let webauthn = relying_party(&settings.link_origin(bound))?;
-        let app = AppState::new(store, mailer, hub, settings, bound, webauthn);
-        Ok(Self { listener, app, _lock: lock })
+        let client_ip_hasher = match settings.log_client_ip_hashes {
+            true => Some(ClientIpHasher::new(store.server_key("log-client-ip", random_key()).await?)),
+            false => None,
+        };
+        let app = AppState::new(store, mailer, hub, settings, bound, webauthn, client_ip_hasher);
+        Ok(Self { listener, app, certificates, _lock: lock })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -89,12 +100,21 @@ impl Server {
         let limits = ConnectionLimits::new(settings);
         limits::check_open_file_limit(settings.max_connections);
         let (phase_tx, phase) = watch::channel(Phase::Serving);
+        let tls = match self.certificates {
+            Some(certificates) => {
+                let acceptor = certificates.acceptor()?;
+                certificates.reload_on_hangup()?;
+                Some(acceptor)
+            }
+            None => None,
+        };
         let acceptor = Acceptor {
             listener: self.listener,
             header_read_timeout: Duration::from_secs(settings.header_read_timeout_seconds),
             limits: limits.clone(),
             phase,
             router: router(self.app),
+            tls,
         };
 
         acceptor.run(shutdown).await;

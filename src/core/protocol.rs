@@ -19,7 +19,8 @@ pub struct PatientId(pub u64);
 pub struct CallId(pub u64);
 
 /// A WebRTC session description as `RTCSessionDescriptionInit` serialises it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `Debug` redacts the SDP, which contains the browsers' IP addresses.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SessionDescription {
     #[serde(rename = "type")]
@@ -34,8 +35,10 @@ pub enum DescriptionKind {
     Answer,
 }
 
-/// An ICE candidate as `RTCIceCandidate.toJSON()` serialises it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// An ICE candidate as `RTCIceCandidate.toJSON()` serialises it. `Debug`
+/// redacts the candidate line, which contains an IP address, and the ICE
+/// username fragment.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct IceCandidate {
     pub candidate: String,
@@ -47,8 +50,31 @@ pub struct IceCandidate {
     pub username_fragment: Option<String>,
 }
 
+impl std::fmt::Debug for SessionDescription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionDescription")
+            .field("kind", &self.kind)
+            .field("sdp", &crate::redact::Redacted(&self.sdp))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for IceCandidate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IceCandidate")
+            .field("candidate", &crate::redact::Redacted(&self.candidate))
+            .field("sdp_mid", &self.sdp_mid)
+            .field("sdp_m_line_index", &self.sdp_m_line_index)
+            .field("username_fragment", &self.username_fragment.as_ref().map(crate::redact::Redacted))
+            .finish()
+    }
+}
+
 /// A message from a browser. Which of them a connection may send depends on
 /// its role (provider or patient) and on the state of the room.
+///
+/// NOTE: `Debug` still prints names, tokens and note texts, so log a message's
+/// kind, never the message.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientMessage {
@@ -87,8 +113,9 @@ pub enum ClientMessage {
     HangUp {},
 }
 
-/// One waiting patient as the provider's dashboard shows them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One waiting patient as the provider's dashboard shows them. `Debug`
+/// redacts the name.
+#[derive(Clone, PartialEq, Serialize)]
 pub struct QueueEntry {
     pub id: PatientId,
     /// Self-declared and unverified; only ever sent to the room's provider.
@@ -99,14 +126,37 @@ pub struct QueueEntry {
     pub connected: bool,
 }
 
-/// The running call as the provider's dashboard shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The running call as the provider's dashboard shows it. `Debug` redacts
+/// the patient's name.
+#[derive(Clone, PartialEq, Serialize)]
 pub struct CallSummary {
     pub id: CallId,
     pub patient: PatientId,
     pub name: String,
     /// Unix time in milliseconds.
     pub started_at: u64,
+}
+
+impl std::fmt::Debug for QueueEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueueEntry")
+            .field("id", &self.id)
+            .field("name", &crate::redact::Redacted(&self.name))
+            .field("waiting_since", &self.waiting_since)
+            .field("connected", &self.connected)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for CallSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallSummary")
+            .field("id", &self.id)
+            .field("patient", &self.patient)
+            .field("name", &crate::redact::Redacted(&self.name))
+            .field("started_at", &self.started_at)
+            .finish()
+    }
 }
 
 /// An ICE server entry as `RTCIceServer` expects it.
@@ -163,6 +213,9 @@ pub enum ErrorCode {
 }
 
 /// A message from the server to one browser.
+///
+/// NOTE: `Debug` still prints tokens and note texts, so log a message's kind,
+/// never the message.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {

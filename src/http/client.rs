@@ -7,6 +7,7 @@ use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
+use axum::http::{Extensions, HeaderMap};
 
 use super::App;
 
@@ -102,17 +103,22 @@ impl FromRequestParts<App> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(address)| address.ip())
-            .unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
-        // A proxy may append its own header line instead of extending the
-        // client's, so all lines count, in order.
-        let lines: Vec<&str> = parts.headers.get_all("x-forwarded-for").iter().filter_map(|value| value.to_str().ok()).collect();
-        let forwarded = (!lines.is_empty()).then(|| lines.join(","));
-        Ok(Self(resolve(peer, forwarded.as_deref(), &app.settings.trusted_proxies)))
+        Ok(Self(client_ip(&parts.extensions, &parts.headers, &app.settings.trusted_proxies)))
     }
+}
+
+/// Resolves the client's address from the TCP peer and, behind a trusted
+/// proxy, the `X-Forwarded-For` lines of a request.
+pub fn client_ip(extensions: &Extensions, headers: &HeaderMap, trusted: &[IpNetwork]) -> IpAddr {
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(address)| address.ip())
+        .unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
+    // A proxy may append its own header line instead of extending the
+    // client's, so all lines count, in order.
+    let lines: Vec<&str> = headers.get_all("x-forwarded-for").iter().filter_map(|value| value.to_str().ok()).collect();
+    let forwarded = (!lines.is_empty()).then(|| lines.join(","));
+    resolve(peer, forwarded.as_deref(), trusted)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod error;
 mod extract;
 mod locale;
 mod pages;
+mod request_log;
 mod security;
 mod session;
 mod ws;
@@ -16,6 +17,7 @@ pub use pages::rfc3339;
 pub(crate) use pages::slug_error_key;
 pub(crate) use account::{check_text, collapse, is_plausible_email};
 pub(crate) use session::new_token;
+pub use request_log::ClientIpHasher;
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
@@ -24,14 +26,17 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Request};
+use axum::http::{HeaderName, HeaderValue, Request};
 use axum::middleware;
 use axum::routing::{get, post};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tower::util::option_layer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 use crate::config::Settings;
 use crate::hub::Hub;
@@ -59,6 +64,8 @@ pub struct AppState {
     /// The WebAuthn relying party for passkeys; `None` when the origin's
     /// host is an IP address, where browsers offer no passkeys.
     pub webauthn: Option<webauthn_rs::Webauthn>,
+    /// `Some` when request spans carry a keyed hash of the client IP address.
+    pub client_ip_hasher: Option<ClientIpHasher>,
 }
 
 pub type App = Arc<AppState>;
@@ -71,6 +78,7 @@ impl AppState {
         settings: Settings,
         bound: SocketAddr,
         webauthn: Option<webauthn_rs::Webauthn>,
+        client_ip_hasher: Option<ClientIpHasher>,
     ) -> App {
         let per_minute = NonZeroU32::new(settings.check_ins_per_minute).unwrap_or(NonZeroU32::MIN);
         let login_quota = NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN);
@@ -85,6 +93,7 @@ impl AppState {
             hub,
             settings,
             webauthn,
+            client_ip_hasher,
         })
     }
 
@@ -97,6 +106,8 @@ impl AppState {
 }
 
 pub fn router(app: App) -> Router {
+    let tls = app.settings.tls.is_some();
+    let span_app = app.clone();
     let request_id = HeaderName::from_static("x-request-id");
     let sensitive = [axum::http::header::COOKIE, axum::http::header::SET_COOKIE, axum::http::header::AUTHORIZATION];
 
@@ -120,16 +131,17 @@ pub fn router(app: App) -> Router {
         .layer(middleware::from_fn(error::localize))
         .layer(middleware::from_fn(locale::remember_choice))
         .layer(middleware::from_fn(security::headers))
+        .layer(option_layer(tls.then(|| {
+            SetResponseHeaderLayer::overriding(
+                axum::http::header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static(security::STRICT_TRANSPORT_SECURITY),
+            )
+        })))
         .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                let id = request
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|value| value.to_str().ok())
-                    .unwrap_or("-");
-                // The path is logged without its query; room slugs are provider data, not patient data.
-                tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
-            }),
+            TraceLayer::new_for_http()
+                .make_span_with(move |request: &Request<_>| request_log::request_span(&span_app, request))
+                // One line per response with status and latency, inside the request's span.
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))

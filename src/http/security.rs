@@ -36,6 +36,10 @@ pub async fn headers(request: Request, next: Next) -> Response {
     response
 }
 
+/// Tells browsers to use HTTPS only for this host for a year. It is sent
+/// only when visite serves TLS itself: a proxy that terminates TLS sets its own.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
+
 /// Reject form posts from other origins (cross-site request forgery).
 ///
 /// A browser marks every request with `Sec-Fetch-Site` or `Origin`; a request

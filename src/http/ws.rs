@@ -11,6 +11,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 use super::{App, ClientIp};
 use super::error::AppError;
@@ -78,17 +79,20 @@ async fn room_provider(app: &App, slug: &str) -> Result<Provider, AppError> {
 }
 
 fn upgrade_socket(app: App, upgrade: WebSocketUpgrade, room: ProviderId, role: Role, ip: IpAddr) -> Response {
+    // axum runs the socket in a task of its own, where no span is current:
+    // take the request's span along, so the connection's lines carry its id.
+    let span = tracing::Span::current();
     upgrade
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .read_buffer_size(4 * 1024)
-        .on_upgrade(move |socket| run(app, socket, room, role, ip))
+        .on_upgrade(move |socket| run(app, socket, room, role, ip).instrument(span))
 }
 
 async fn run(app: App, socket: WebSocket, room: ProviderId, role: Role, ip: IpAddr) {
     let (connection, outbox) = app.hub.connect(room, role, client_key(ip));
     let (sink, mut stream) = socket.split();
-    let mut writer = tokio::spawn(write_loop(sink, outbox));
+    let mut writer = tokio::spawn(write_loop(sink, outbox).in_current_span());
     let mut strikes = 0u32;
     let mut writer_done = false;
 

@@ -1,5 +1,6 @@
 //! The accept loop: HTTP/1.1 with upgrades on every accepted TCP connection,
-//! under the connection caps of [`super::limits`] and a header read timeout.
+//! inside TLS when it is configured, under the connection caps of
+//! [`super::limits`] and a header read timeout.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,7 +12,9 @@ use axum::http::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 use tokio::sync::watch;
 use tower::ServiceExt;
 
@@ -47,6 +50,8 @@ pub struct Acceptor {
     pub limits: Arc<ConnectionLimits>,
     pub header_read_timeout: Duration,
     pub phase: watch::Receiver<Phase>,
+    /// `None` serves plain HTTP.
+    pub tls: Option<TlsAcceptor>,
 }
 
 impl Acceptor {
@@ -83,19 +88,40 @@ impl Acceptor {
             let Ok(slot) = self.limits.try_acquire(peer.ip()) else {
                 continue;
             };
-            let io = TokioIo::new(Counted::new(stream, slot));
-            tokio::spawn(serve_connection(http.clone(), io, peer, self.router.clone(), self.phase.clone()));
+            let stream = Counted::new(stream, slot);
+            let (http, router, phase) = (http.clone(), self.router.clone(), self.phase.clone());
+            match &self.tls {
+                None => {
+                    tokio::spawn(serve_connection(http, stream, peer, router, phase));
+                }
+                Some(tls) => {
+                    let handshake = tls.accept(stream);
+                    // The handshake gets the same time as a request head, so a
+                    // silent client cannot hold a connection slot for longer.
+                    let timeout = self.header_read_timeout;
+                    tokio::spawn(async move {
+                        match tokio::time::timeout(timeout, handshake).await {
+                            Ok(Ok(stream)) => serve_connection(http, stream, peer, router, phase).await,
+                            Ok(Err(error)) => tracing::debug!(%error, "TLS handshake failed"),
+                            Err(_) => tracing::debug!("TLS handshake timed out"),
+                        }
+                    });
+                }
+            }
         }
     }
 }
 
-async fn serve_connection(
+async fn serve_connection<S>(
     http: hyper::server::conn::http1::Builder,
-    io: TokioIo<Counted<TcpStream>>,
+    stream: S,
     peer: SocketAddr,
     router: Router,
     mut phase: watch::Receiver<Phase>,
-) {
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let io = TokioIo::new(stream);
     let service = router.map_request(move |mut request: Request<Incoming>| {
         request.extensions_mut().insert(ConnectInfo(peer));
         request

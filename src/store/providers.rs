@@ -1,12 +1,14 @@
 use sqlx::FromRow;
 
 use super::{Store, unix_now};
+use crate::redact::Redacted;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type)]
 #[sqlx(transparent)]
 pub struct ProviderId(pub i64);
 
-#[derive(Debug, Clone, FromRow)]
+/// A provider account. `Debug` redacts the personal data and the password hash.
+#[derive(Clone, FromRow)]
 pub struct Provider {
     pub id: ProviderId,
     pub email: String,
@@ -21,7 +23,7 @@ pub struct Provider {
     pub disabled_at: Option<i64>,
 }
 
-#[derive(Debug)]
+/// `Debug` redacts the personal data and the password hash.
 pub struct NewProvider<'a> {
     pub email: &'a str,
     pub name: &'a str,
@@ -29,6 +31,35 @@ pub struct NewProvider<'a> {
     pub slug: &'a str,
     pub password_hash: &'a str,
     pub locale: &'a str,
+}
+
+impl std::fmt::Debug for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Provider")
+            .field("id", &self.id)
+            .field("email", &Redacted(&self.email))
+            .field("name", &Redacted(&self.name))
+            .field("practice_name", &Redacted(&self.practice_name))
+            .field("slug", &self.slug)
+            .field("password_hash", &Redacted(&self.password_hash))
+            .field("waiting_message", &Redacted(&self.waiting_message))
+            .field("locale", &self.locale)
+            .field("email_verified_at", &self.email_verified_at)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for NewProvider<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewProvider")
+            .field("email", &Redacted(self.email))
+            .field("name", &Redacted(self.name))
+            .field("practice_name", &Redacted(self.practice_name))
+            .field("slug", &self.slug)
+            .field("password_hash", &Redacted(self.password_hash))
+            .field("locale", &self.locale)
+            .finish()
+    }
 }
 
 /// Which unique value is already taken.

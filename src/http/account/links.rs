@@ -5,6 +5,7 @@
 //! short-lived cookie and redirects to the same path without it.
 
 use askama::Template;
+use tracing::Instrument;
 use crate::http::extract::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -110,7 +111,7 @@ pub async fn forgot_submit(
         if let Err(error) = send_reset_link(&background, &email).await {
             tracing::error!(error = %format!("{error:#}"), "cannot send password reset link");
         }
-    });
+    }.in_current_span());
     Ok(notice(tr, "check-inbox-title", &["forgot-sent", "check-inbox-spam"], None, StatusCode::OK))
 }
 

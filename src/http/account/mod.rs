@@ -15,6 +15,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
+use tracing::Instrument;
 
 pub use device::device_label;
 pub use signup::VERIFY_LINK_SECONDS;
@@ -109,7 +110,7 @@ async fn send_mail(app: &App, to: &str, tr: Tr, key: &str, args: &[(&'static str
         if let Err(error) = mailer.send(email).await {
             tracing::error!(error = %format!("{error:#}"), mail = key, "cannot send mail");
         }
-    });
+    }.in_current_span());
 }
 
 /// Build a link into visite for an email, such as `https://video.example/verify-email?token=…`.
