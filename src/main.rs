@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use visite::config::{Overrides, Settings};
+use visite::retention::Retention;
 use visite::server::{Server, init_logging, shutdown_signal};
 
 /// visite: video consultations for practices, peer to peer.
@@ -52,7 +53,7 @@ async fn main() -> std::process::ExitCode {
 async fn backup(overrides: Overrides) -> anyhow::Result<()> {
     let settings = Settings::load(overrides)?;
     let store = visite::store::Store::open(&settings.data_dir).await?;
-    let path = visite::backup::create(&store, &settings.data_dir, settings.backup_keep.max(1)).await?;
+    let path = visite::backup::create(&store, &settings.data_dir, settings.backup_keep.max(1), Retention::from_settings(&settings)).await?;
     store.close().await;
     println!("{}", path.display());
     Ok(())

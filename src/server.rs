@@ -68,7 +68,8 @@ impl Server {
         let tickets = TicketKey::new(store.server_key("tickets", random_key()).await?);
         let hub = Hub::new(limits, settings.ice_servers.clone(), settings.turn.clone(), store.clone(), tickets);
         let webauthn = relying_party(&settings.link_origin(bound))?;
-        let app = AppState::new(store, mailer, hub, settings, bound, webauthn);
+        let legal = crate::legal::LegalTexts::load(settings.legal_dir.as_deref())?;
+        let app = AppState::new(store, mailer, hub, settings, bound, webauthn, legal);
         Ok(Self { listener, app, _lock: lock })
     }
 

@@ -3,6 +3,7 @@
 mod account;
 mod assets;
 mod client;
+mod disclosure;
 mod error;
 mod extract;
 mod locale;
@@ -33,6 +34,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::Settings;
 use crate::hub::Hub;
 use crate::mail::Mailer;
+use crate::retention::Retention;
 use crate::store::Store;
 
 /// Largest form body accepted, in bytes.
@@ -56,6 +58,8 @@ pub struct AppState {
     /// The WebAuthn relying party for passkeys; `None` when the origin's
     /// host is an IP address, where browsers offer no passkeys.
     pub webauthn: Option<webauthn_rs::Webauthn>,
+    /// The operator's terms of use and privacy notice, where given.
+    pub legal: crate::legal::LegalTexts,
 }
 
 pub type App = Arc<AppState>;
@@ -68,6 +72,7 @@ impl AppState {
         settings: Settings,
         bound: SocketAddr,
         webauthn: Option<webauthn_rs::Webauthn>,
+        legal: crate::legal::LegalTexts,
     ) -> App {
         let per_minute = NonZeroU32::new(settings.check_ins_per_minute).unwrap_or(NonZeroU32::MIN);
         let login_quota = NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN);
@@ -82,6 +87,7 @@ impl AppState {
             hub,
             settings,
             webauthn,
+            legal,
         })
     }
 
@@ -102,6 +108,7 @@ pub fn router(app: App) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/terms", get(pages::terms))
         .route("/privacy", get(pages::privacy))
+        .route("/.well-known/security.txt", get(disclosure::security_txt))
         .route("/dashboard", get(pages::dashboard))
         .route("/dashboard/room", post(pages::update_room))
         .route("/r/{slug}", get(pages::room))
@@ -134,7 +141,8 @@ pub fn router(app: App) -> Router {
         .with_state(app)
 }
 
-/// Background upkeep: expire waiting patients and prune rate limiters.
+/// Background upkeep: expire waiting patients, prune rate limiters, delete
+/// expired records and unconfirmed accounts, and make the daily backup.
 pub fn spawn_upkeep(app: App) {
     crate::hub::spawn_ticker(app.hub.clone(), Duration::from_secs(2));
     tokio::spawn(async move {
@@ -142,12 +150,8 @@ pub fn spawn_upkeep(app: App) {
         loop {
             interval.tick().await;
             app.prune_rate_limits();
-            match app.store.prune_security_events(crate::store::unix_now()).await {
-                Ok(0) => {}
-                Ok(deleted) => tracing::info!(deleted, "old security events deleted"),
-                Err(error) => tracing::error!(%error, "cannot delete old security events"),
-            }
             let now = crate::store::unix_now();
+            crate::retention::log_result(&crate::retention::delete_expired(&app.store, &app.settings, now).await);
             match app.store.delete_unverified(now - account::VERIFY_LINK_SECONDS, now).await {
                 Ok(0) => {}
                 Ok(deleted) => tracing::info!(deleted, "unconfirmed accounts deleted"),
@@ -164,7 +168,7 @@ async fn daily_backup(app: &App) {
     if keep == 0 || !crate::backup::due(&app.settings.data_dir) {
         return;
     }
-    match crate::backup::create(&app.store, &app.settings.data_dir, keep).await {
+    match crate::backup::create(&app.store, &app.settings.data_dir, keep, Retention::from_settings(&app.settings)).await {
         Ok(path) => tracing::info!(file = %path.display(), "backup written"),
         Err(error) => tracing::error!(error = %format!("{error:#}"), "daily backup failed"),
     }

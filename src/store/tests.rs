@@ -130,3 +130,54 @@ async fn parallel_attempts_are_counted_before_checking() {
     }
     assert_eq!(allowed, crate::accounts::throttle::FREE_FAILURES, "parallel attempts passed the gate together");
 }
+
+const DAY: i64 = 24 * 60 * 60;
+
+#[tokio::test]
+async fn prune_calls_deletes_only_expired() {
+    let (_dir, store) = open_temp().await;
+    let id = store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
+    let now = 1_000 * DAY;
+    store.record_call(id, now - 91 * DAY, 60).await.unwrap();
+    store.record_call(id, now - 90 * DAY, 50).await.unwrap();
+    store.record_call(id, now - DAY, 40).await.unwrap();
+
+    assert_eq!(store.prune_calls(now, 90 * DAY).await.unwrap(), 1);
+    let calls = store.recent_calls(id, 10).await.unwrap();
+    assert_eq!(calls, vec![
+        CallRecord { started_at: now - DAY, duration_seconds: 40 },
+        CallRecord { started_at: now - 90 * DAY, duration_seconds: 50 },
+    ]);
+
+    assert_eq!(store.prune_calls(now, 30 * DAY).await.unwrap(), 1, "a shorter period deletes more");
+    assert_eq!(store.recent_calls(id, 10).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn prune_security_events_deletes_only_expired() {
+    let (_dir, store) = open_temp().await;
+    let id = store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
+    let now = 1_000 * DAY;
+    store.record_security_event(id, SecurityEvent::Login, "old", now - 31 * DAY).await.unwrap();
+    store.record_security_event(id, SecurityEvent::Login, "new", now - 29 * DAY).await.unwrap();
+
+    assert_eq!(store.prune_security_events(now, 30 * DAY).await.unwrap(), 1);
+    let labels: Vec<_> = store.security_events(id, 10).await.unwrap().into_iter().map(|row| row.device_label).collect();
+    assert_eq!(labels, ["new"]);
+}
+
+#[tokio::test]
+async fn pruned_rows_leave_no_trace_in_the_file() {
+    let (dir, store) = open_temp().await;
+    let id = store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
+    let label = "Kestrel Browser on Plan 9";
+    store.record_security_event(id, SecurityEvent::Login, label, 0).await.unwrap();
+    store.checkpoint().await.unwrap();
+    let database = dir.path().join(DATABASE_FILE);
+    let contains_label = |bytes: &[u8]| bytes.windows(label.len()).any(|window| window == label.as_bytes());
+    assert!(contains_label(&std::fs::read(&database).unwrap()), "the label never reached the file");
+
+    store.prune_security_events(100 * DAY, 90 * DAY).await.unwrap();
+    store.checkpoint().await.unwrap();
+    assert!(!contains_label(&std::fs::read(&database).unwrap()), "the deleted row is still readable in the file");
+}
