@@ -1,5 +1,6 @@
 //! Deletion of call records, security log entries and outbox mails once
-//! they are older than their configured retention period.
+//! they are older than their configured retention period, and of login
+//! records once they expired.
 
 use std::path::Path;
 
@@ -32,6 +33,9 @@ impl Default for Retention {
 pub struct Deleted {
     pub calls: u64,
     pub security_events: u64,
+    /// Expired sessions, mailed links, passkey ceremonies and client-network
+    /// failure counters, which no longer have any effect.
+    pub expired_logins: u64,
     pub outbox_mails: usize,
     /// Backups older than `backup_keep` days, which only remain after the
     /// server was stopped for a while, and databases replaced by a restore.
@@ -44,6 +48,10 @@ pub struct Deleted {
 pub async fn delete_expired(store: &Store, settings: &Settings, now: i64) -> anyhow::Result<Deleted> {
     let calls = store.prune_calls(now, days(settings.call_retention_days)).await?;
     let security_events = store.prune_security_events(now, days(settings.security_log_retention_days)).await?;
+    let expired_logins = store.prune_sessions(now).await?
+        + store.prune_email_tokens(now).await?
+        + store.prune_network_failures(now).await?
+        + store.prune_ceremonies(now).await?;
     let outbox_mails = prune_outbox(&settings.data_dir, now, days(settings.outbox_retention_days)).await?;
     let backups = if settings.backup_keep == 0 {
         0
@@ -51,7 +59,7 @@ pub async fn delete_expired(store: &Store, settings: &Settings, now: i64) -> any
         let max_age = days(u32::try_from(settings.backup_keep).unwrap_or(u32::MAX));
         crate::backup::delete_older_than(&settings.data_dir, now, max_age)?
     };
-    Ok(Deleted { calls, security_events, outbox_mails, backups })
+    Ok(Deleted { calls, security_events, expired_logins, outbox_mails, backups })
 }
 
 /// Logs what one pass deleted, or its error.
@@ -61,6 +69,7 @@ pub fn log_result(result: &anyhow::Result<Deleted>) {
         Ok(deleted) => tracing::info!(
             calls = deleted.calls,
             security_events = deleted.security_events,
+            expired_logins = deleted.expired_logins,
             outbox_mails = deleted.outbox_mails,
             backups = deleted.backups,
             "expired records deleted"
@@ -120,7 +129,7 @@ mod tests {
         let settings = Settings { data_dir: dir.path().to_path_buf(), security_log_retention_days: 30, ..Settings::default() };
         let deleted = delete_expired(&store, &settings, NOW).await.unwrap();
 
-        assert_eq!(deleted, Deleted { calls: 1, security_events: 1, outbox_mails: 1, backups: 0 });
+        assert_eq!(deleted, Deleted { calls: 1, security_events: 1, expired_logins: 0, outbox_mails: 1, backups: 0 });
         assert_eq!(store.recent_calls(id, 10).await.unwrap().len(), 1);
         assert_eq!(store.security_events(id, 10).await.unwrap().len(), 1);
         assert!(!old_mail.exists(), "a mail older than 7 days was kept");

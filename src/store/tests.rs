@@ -181,3 +181,29 @@ async fn pruned_rows_leave_no_trace_in_the_file() {
     store.checkpoint().await.unwrap();
     assert!(!contains_label(&std::fs::read(&database).unwrap()), "the deleted row is still readable in the file");
 }
+
+#[tokio::test]
+async fn expired_login_records_are_pruned() {
+    let (_dir, store) = open_temp().await;
+    let id = store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
+    let now = 1_000 * DAY;
+    store.create_session(b"idle", id, SessionStage::Full, "", now - SESSION_IDLE_SECONDS - 1).await.unwrap();
+    store.create_session(b"live", id, SessionStage::Full, "", now - 60).await.unwrap();
+    store.create_email_token(b"expired", id, TokenPurpose::Reset, now - 120, now - 60).await.unwrap();
+    store.create_email_token(b"valid", id, TokenPurpose::Unlock, now - 120, now + 60).await.unwrap();
+    store.record_login_failure("net:old", now - 2 * 60 * 60).await.unwrap();
+    store.record_login_failure("net:recent", now - 60).await.unwrap();
+    store.record_login_failure("account:old", now - 2 * 60 * 60).await.unwrap();
+
+    assert_eq!(store.prune_sessions(now).await.unwrap(), 1);
+    assert_eq!(store.prune_email_tokens(now).await.unwrap(), 1);
+    assert_eq!(store.prune_network_failures(now).await.unwrap(), 1);
+
+    assert!(store.session(b"idle", now).await.unwrap().is_none());
+    assert!(store.session(b"live", now).await.unwrap().is_some(), "a live session was deleted");
+    assert_eq!(store.login_failures("net:recent").await.unwrap().0, 1, "a recent network counter was deleted");
+    assert_eq!(store.login_failures("account:old").await.unwrap().0, 1, "an account counter was deleted");
+    assert_eq!(store.login_failures("net:old").await.unwrap().0, 0);
+    let remaining: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM email_tokens").fetch_one(&store.pool).await.unwrap();
+    assert_eq!(remaining, 1, "the unexpired link was deleted or the expired one kept");
+}

@@ -1,6 +1,18 @@
 use super::Store;
 
 impl Store {
+    /// Deletes the failure counters of client networks (`net:` subjects)
+    /// without a failure in the last hour, since such a counter starts over
+    /// anyway; returns how many. Account counters stay until a successful
+    /// login, because they decide about locking the account.
+    pub async fn prune_network_failures(&self, now: i64) -> sqlx::Result<u64> {
+        let result = sqlx::query("DELETE FROM login_failures WHERE subject LIKE 'net:%' AND last_failure_at < $1")
+            .bind(now - crate::accounts::throttle::NETWORK_MEMORY_SECONDS)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected())
+    }
+
     /// Failures in a row and the time of the last one, for a throttle subject
     /// such as `account:7` or `net:<hash>`.
     pub async fn login_failures(&self, subject: &str) -> sqlx::Result<(u32, i64)> {
