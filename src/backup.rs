@@ -52,9 +52,9 @@ impl DataDirLock {
 /// Make a backup now and delete the oldest beyond `keep`. Returns its path.
 ///
 /// The backup leaves out call records and security events that would
-/// outlive their retention period while the backup is kept, which is about
-/// `keep` days with one backup a day: with 90 days of retention and 14
-/// backups, it contains the calls of the last 76 days. So no copy keeps them
+/// outlive their retention period while the backup is kept. With one backup
+/// a day that is about `keep` days, so with 90 days of retention and 14
+/// backups it contains the calls of the last 76 days. No copy keeps them
 /// longer than the live database does.
 pub async fn create(store: &Store, data_dir: &Path, keep: usize, retention: Retention) -> anyhow::Result<PathBuf> {
     let dir = data_dir.join(BACKUP_DIR);
@@ -84,7 +84,8 @@ pub async fn create(store: &Store, data_dir: &Path, keep: usize, retention: Rete
 /// Deletes from the backup `file` the call records and security events that
 /// reach their retention period within `keep` days after `now`, then
 /// rewrites the file so that no deleted row stays in its free pages.
-async fn remove_expiring(file: &Path, keep: usize, retention: Retention, now: i64) -> anyhow::Result<()> {
+/// `visite restore` applies this to the database it replaced, too.
+pub async fn remove_expiring(file: &Path, keep: usize, retention: Retention, now: i64) -> anyhow::Result<()> {
     let kept_for = retention::days(u32::try_from(keep.max(1)).unwrap_or(u32::MAX));
     let options = SqliteConnectOptions::new().filename(file).create_if_missing(false);
     let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;

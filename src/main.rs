@@ -62,6 +62,12 @@ async fn backup(overrides: Overrides) -> anyhow::Result<()> {
 async fn restore(file: std::path::PathBuf, overrides: Overrides) -> anyhow::Result<()> {
     let settings = Settings::load(overrides)?;
     let replaced = visite::backup::restore(&file, &settings.data_dir).await?;
+    if !replaced.as_os_str().is_empty() {
+        // The replaced database stays up to `backup_keep` days, like a backup.
+        let keep = settings.backup_keep.max(1);
+        let now = visite::store::unix_now();
+        visite::backup::remove_expiring(&replaced, keep, Retention::from_settings(&settings), now).await?;
+    }
     if replaced.as_os_str().is_empty() {
         println!("restored {} into {}", file.display(), settings.data_dir.display());
     } else {
