@@ -599,6 +599,14 @@ mod tests {
     }
 
     #[test]
+    fn example_file_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("visite.example.toml");
+        let settings = Settings::load(Overrides { config: Some(path), ..Overrides::default() }).unwrap();
+        assert_eq!(settings.call_retention_days, 90);
+        assert_eq!(settings.outbox_retention_days, 7);
+    }
+
+    #[test]
     fn retention_defaults_and_file() {
         let defaults = Settings::default();
         assert_eq!(defaults.call_retention_days, 90);

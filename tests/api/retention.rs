@@ -170,3 +170,14 @@ async fn missing_legal_dir_stops_the_start() {
     };
     assert!(format!("{error:#}").contains("is not a folder"), "{error:#}");
 }
+
+#[tokio::test]
+async fn account_page_states_log_retention() {
+    let app = spawn_app_with(|settings| settings.security_log_retention_days = 30).await;
+    let provider = app.provider("praxis-muster").await;
+
+    let (status, page) = provider.get_text("/account?lang=en").await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Logins and changes to your account in the last 30 days."), "{page}");
+}
