@@ -563,3 +563,6 @@ js-call-security-relayed = Ton und Bild laufen über einen Vermittlungsserver (T
 js-call-share-screen-failed = Ihr Bildschirm konnte nicht geteilt werden. Bitte versuchen Sie es erneut.
 js-call-chat-you = Sie
 js-call-chat-not-open = Der Chat ist noch nicht verbunden. Bitte versuchen Sie es gleich noch einmal.
+
+## retention and data inventory
+privacy-7 = Gesprächseinträge und das Sicherheitsprotokoll der Konten von Behandelnden werden spätestens nach 90 Tagen gelöscht, auch ihre Kopien in Sicherungen.

@@ -563,3 +563,6 @@ js-call-security-relayed = Sound and video pass through a relay server (TURN). I
 js-call-share-screen-failed = Your screen could not be shared. Please try again.
 js-call-chat-you = You
 js-call-chat-not-open = The chat is not connected yet. Please try again in a moment.
+
+## retention and data inventory
+privacy-7 = Call records and the security log of provider accounts are deleted after at most 90 days, including their copies in backups.
