@@ -32,6 +32,7 @@ impl Default for Retention {
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Deleted {
     pub calls: u64,
+    /// Security log entries, and account failure counters of the same age.
     pub security_events: u64,
     /// Expired sessions, mailed links, passkey ceremonies and client-network
     /// failure counters, which no longer have any effect.
@@ -47,7 +48,8 @@ pub struct Deleted {
 /// pass a later time instead of waiting.
 pub async fn delete_expired(store: &Store, settings: &Settings, now: i64) -> anyhow::Result<Deleted> {
     let calls = store.prune_calls(now, days(settings.call_retention_days)).await?;
-    let security_events = store.prune_security_events(now, days(settings.security_log_retention_days)).await?;
+    let security_events = store.prune_security_events(now, days(settings.security_log_retention_days)).await?
+        + store.prune_account_failures(now, days(settings.security_log_retention_days)).await?;
     let expired_logins = store.prune_sessions(now).await?
         + store.prune_email_tokens(now).await?
         + store.prune_network_failures(now).await?

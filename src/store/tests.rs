@@ -207,3 +207,31 @@ async fn expired_login_records_are_pruned() {
     let remaining: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM email_tokens").fetch_one(&store.pool).await.unwrap();
     assert_eq!(remaining, 1, "the unexpired link was deleted or the expired one kept");
 }
+
+#[tokio::test]
+async fn idle_account_counters_are_pruned_unless_locked() {
+    let (_dir, store) = open_temp().await;
+    let now = 1_000 * DAY;
+    let locked = i64::from(crate::accounts::throttle::LOCK_AFTER);
+    for (subject, failures, last_failure_at) in [
+        ("account:idle", 7, now - 91 * DAY),
+        ("account:locked", locked, now - 91 * DAY),
+        ("account:recent", 7, now - 89 * DAY),
+        ("net:idle", 7, now - 91 * DAY),
+    ] {
+        sqlx::query("INSERT INTO login_failures (subject, failures, last_failure_at) VALUES ($1, $2, $3)")
+            .bind(subject)
+            .bind(failures)
+            .bind(last_failure_at)
+            .execute(&store.pool)
+            .await
+            .unwrap();
+    }
+
+    assert_eq!(store.prune_account_failures(now, 90 * DAY).await.unwrap(), 1);
+
+    assert_eq!(store.login_failures("account:idle").await.unwrap().0, 0);
+    assert_eq!(store.login_failures("account:locked").await.unwrap().0, crate::accounts::throttle::LOCK_AFTER, "a lock was lifted");
+    assert_eq!(store.login_failures("account:recent").await.unwrap().0, 7);
+    assert_eq!(store.login_failures("net:idle").await.unwrap().0, 7, "network counters are pruned elsewhere");
+}

@@ -1,6 +1,21 @@
 use super::Store;
 
 impl Store {
+    /// Deletes account counters (`account:` subjects) without a failure for
+    /// `max_age_seconds` before `now`, unless they locked the account; returns
+    /// how many. Their delay ended long ago, and a counter for a typed
+    /// address without an account would otherwise stay for ever.
+    pub async fn prune_account_failures(&self, now: i64, max_age_seconds: i64) -> sqlx::Result<u64> {
+        let result = sqlx::query(
+            "DELETE FROM login_failures WHERE subject LIKE 'account:%' AND last_failure_at < $1 AND failures < $2",
+        )
+        .bind(now - max_age_seconds)
+        .bind(i64::from(crate::accounts::throttle::LOCK_AFTER))
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected())
+    }
+
     /// Deletes the failure counters of client networks (`net:` subjects)
     /// without a failure in the last hour, since such a counter starts over
     /// anyway; returns how many. Account counters stay until a successful
