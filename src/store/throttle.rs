@@ -18,8 +18,7 @@ impl Store {
 
     /// Deletes the failure counters of client networks (`net:` subjects)
     /// without a failure in the last hour, since such a counter starts over
-    /// anyway; returns how many. Account counters stay until a successful
-    /// login, because they decide about locking the account.
+    /// anyway. Returns how many.
     pub async fn prune_network_failures(&self, now: i64) -> sqlx::Result<u64> {
         let result = sqlx::query("DELETE FROM login_failures WHERE subject LIKE 'net:%' AND last_failure_at < $1")
             .bind(now - crate::accounts::throttle::NETWORK_MEMORY_SECONDS)
