@@ -90,7 +90,7 @@ privacy-2 = Ihre IP-Adresse wird für den Verbindungsaufbau und zur Abwehr von M
 privacy-3 = Ton und Bild laufen direkt zwischen den beiden Browsern, Ende-zu-Ende-verschlüsselt. Der Server kann das Gespräch weder sehen noch hören und zeichnet nichts auf.
 privacy-4 = Von jedem Gespräch speichert der Server nur, welche behandelnde Person es geführt hat, wann es begann und wie lange es dauerte.
 privacy-5 = Behandelnde: Der Server speichert Ihren Namen, den Praxisnamen, Ihre E-Mail-Adresse, Ihren Raum-Link, Ihre Wartezimmer-Nachricht, einen gesalzenen Hash Ihres Passworts und Ihre Anmeldesitzungen.
-privacy-6 = Diese Website verwendet nur zwei Cookies: eine Anmeldesitzung für Behandelnde und Ihre Sprachwahl. Es gibt keine Analyse, keine Werbung und keine Anfragen an andere Websites.
+privacy-6 = Diese Website verwendet nur vier Cookies: Ihre Sprachwahl und für Behandelnde eine Anmeldesitzung, einen Zufallswert, an dem ein Browser mit früherer Anmeldung erkannt wird (400 Tage gespeichert), und einen Link aus einer E-Mail für höchstens 10 Minuten. Es gibt keine Analyse, keine Werbung und keine Anfragen an andere Websites.
 
 ## room page
 room-kicker = Videosprechstunde

@@ -90,7 +90,7 @@ privacy-2 = Your IP address is used to establish the connection and to limit abu
 privacy-3 = Audio and video go directly between the two browsers, end-to-end encrypted. The server cannot see or hear the consultation and records nothing.
 privacy-4 = Of each call, the server keeps only which provider held it, when it started and how long it lasted.
 privacy-5 = Providers: the server stores your name, practice name, email address, room link, waiting-room message, a salted hash of your password and your login sessions.
-privacy-6 = This site uses two cookies only: a login session for providers and your language choice. There are no analytics, no advertising and no requests to other websites.
+privacy-6 = This site uses four cookies only: your language choice, and for providers a login session, a random value that recognises a browser that logged in before (kept 400 days), and a link from a mail for at most 10 minutes. There are no analytics, no advertising and no requests to other websites.
 
 ## room page
 room-kicker = Video consultation
