@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, bail};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
+use crate::retention::{self, Retention};
 use crate::store::{DATABASE_FILE, Store};
 
 pub const BACKUP_DIR: &str = "backups";
@@ -21,6 +22,8 @@ pub const DEFAULT_KEEP: usize = 14;
 pub const BACKUP_INTERVAL: Duration = Duration::from_secs(24 * 60 * 60);
 const LOCK_FILE: &str = "visite.lock";
 const PREFIX: &str = "visite-";
+/// Start of the name under which a restore keeps the database it replaced.
+const REPLACED_PREFIX: &str = "replaced-";
 
 /// An exclusive lock on a data folder, held by a running server so that a
 /// restore cannot replace its database underneath it.
@@ -47,7 +50,13 @@ impl DataDirLock {
 }
 
 /// Make a backup now and delete the oldest beyond `keep`. Returns its path.
-pub async fn create(store: &Store, data_dir: &Path, keep: usize) -> anyhow::Result<PathBuf> {
+///
+/// The backup leaves out call records and security events that would
+/// outlive their retention period while the backup is kept. With one backup
+/// a day that is about `keep` days, so with 90 days of retention and 14
+/// backups it contains the calls of the last 76 days. No copy keeps them
+/// longer than the live database does.
+pub async fn create(store: &Store, data_dir: &Path, keep: usize, retention: Retention) -> anyhow::Result<PathBuf> {
     let dir = data_dir.join(BACKUP_DIR);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create backup folder {}", dir.display()))?;
     restrict_permissions(&dir)?;
@@ -61,12 +70,61 @@ pub async fn create(store: &Store, data_dir: &Path, keep: usize) -> anyhow::Resu
 
     store.vacuum_into(&temporary).await.context("cannot write the backup")?;
     restrict_file(&temporary)?;
+    remove_expiring(&temporary, keep, retention, crate::store::unix_now())
+        .await
+        .context("cannot remove expiring records from the backup")?;
     File::open(&temporary)?.sync_all()?;
     std::fs::rename(&temporary, &final_path)?;
     File::open(&dir)?.sync_all()?;
 
     prune(&dir, keep)?;
     Ok(final_path)
+}
+
+/// Deletes from the backup `file` the call records and security events that
+/// reach their retention period within `keep` days after `now`, then
+/// rewrites the file so that no deleted row stays in its free pages.
+/// `visite restore` applies this to the database it replaced, too.
+pub async fn remove_expiring(file: &Path, keep: usize, retention: Retention, now: i64) -> anyhow::Result<()> {
+    let kept_for = retention::days(u32::try_from(keep.max(1)).unwrap_or(u32::MAX));
+    let options = SqliteConnectOptions::new().filename(file).create_if_missing(false);
+    let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+    let calls_cutoff = now - retention::days(retention.call_days) + kept_for;
+    let events_cutoff = now - retention::days(retention.security_log_days) + kept_for;
+    sqlx::query("DELETE FROM calls WHERE started_at < $1").bind(calls_cutoff).execute(&pool).await?;
+    sqlx::query("DELETE FROM security_events WHERE at < $1").bind(events_cutoff).execute(&pool).await?;
+    sqlx::query("VACUUM").execute(&pool).await?;
+    pool.close().await;
+    Ok(())
+}
+
+/// Deletes backups, and databases that a restore replaced, last written
+/// more than `max_age_seconds` before `now`. Daily backups are deleted by
+/// count long before this; it catches those left while the server was
+/// stopped. Returns how many files were deleted.
+pub fn delete_older_than(data_dir: &Path, now: i64, max_age_seconds: i64) -> anyhow::Result<usize> {
+    let dir = data_dir.join(BACKUP_DIR);
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(error) => return Err(error).with_context(|| format!("cannot list backup folder {}", dir.display())),
+    };
+    let cutoff = UNIX_EPOCH + Duration::from_secs(u64::try_from(now - max_age_seconds).unwrap_or(0));
+    let mut deleted = 0;
+    for entry in entries {
+        let path = entry.with_context(|| format!("cannot list backup folder {}", dir.display()))?.path();
+        let name = path.file_name().and_then(|name| name.to_str()).unwrap_or("");
+        let is_database = name.starts_with(PREFIX) || name.starts_with(REPLACED_PREFIX);
+        if !is_database || name.ends_with(".tmp") {
+            continue;
+        }
+        let modified = std::fs::metadata(&path).and_then(|metadata| metadata.modified());
+        if modified.is_ok_and(|time| time < cutoff) {
+            std::fs::remove_file(&path).with_context(|| format!("cannot delete old backup {}", path.display()))?;
+            deleted += 1;
+        }
+    }
+    Ok(deleted)
 }
 
 /// List the backups in `data_dir`, oldest first.
@@ -160,7 +218,7 @@ pub async fn restore(file: &Path, data_dir: &Path) -> anyhow::Result<PathBuf> {
     std::fs::copy(file, &temporary).with_context(|| format!("cannot copy {}", file.display()))?;
     File::open(&temporary)?.sync_all()?;
 
-    let mut replaced = backups.join(format!("replaced-{}.db", timestamp(SystemTime::now())));
+    let mut replaced = backups.join(format!("{REPLACED_PREFIX}{}.db", timestamp(SystemTime::now())));
     if database.exists() {
         // Fold the write-ahead log into the old database before moving it
         // aside. A database too broken to open is moved aside as it is.
@@ -169,6 +227,10 @@ pub async fn restore(file: &Path, data_dir: &Path) -> anyhow::Result<PathBuf> {
             current.close().await;
         }
         std::fs::rename(&database, &replaced)?;
+        // The upkeep deletes this file `backup_keep` days after its last
+        // write, so that write counts as now, not as the last change of the
+        // old database.
+        File::options().write(true).open(&replaced)?.set_modified(SystemTime::now())?;
         for suffix in ["-wal", "-shm"] {
             let side = data_dir.join(format!("{DATABASE_FILE}{suffix}"));
             if side.exists() {

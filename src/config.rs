@@ -106,6 +106,12 @@ struct FileSettings {
     tls_cert_file: Option<PathBuf>,
     tls_key_file: Option<PathBuf>,
     log_client_ip_hashes: Option<bool>,
+    call_retention_days: Option<u32>,
+    security_log_retention_days: Option<u32>,
+    outbox_retention_days: Option<u32>,
+    legal_dir: Option<PathBuf>,
+    security_contact: Option<String>,
+    security_policy_url: Option<String>,
     turn: Option<TurnFile>,
 }
 
@@ -161,6 +167,20 @@ pub struct Settings {
     /// Whether request log lines carry a keyed hash of the client IP address.
     /// The address itself is never logged.
     pub log_client_ip_hashes: bool,
+    /// Days after a call's start when its record (provider, start, duration) is deleted.
+    pub call_retention_days: u32,
+    /// Days after which an entry of the providers' security log is deleted.
+    pub security_log_retention_days: u32,
+    /// Days after which a mail in the outbox folder is deleted.
+    pub outbox_retention_days: u32,
+    /// Folder with the operator's terms of use and privacy notice, which
+    /// replace the built-in texts; see [`crate::legal`] for the file names.
+    pub legal_dir: Option<PathBuf>,
+    /// `mailto:` or `https:` URL for reports of security problems; without
+    /// it `/.well-known/security.txt` returns 404.
+    pub security_contact: Option<String>,
+    /// `https:` URL of the operator's disclosure policy, for security.txt.
+    pub security_policy_url: Option<String>,
     pub turn: TurnSettings,
 }
 
@@ -193,6 +213,12 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             tls: None,
             log_client_ip_hashes: false,
+            call_retention_days: MAX_CALL_RETENTION_DAYS,
+            security_log_retention_days: MAX_SECURITY_LOG_RETENTION_DAYS,
+            outbox_retention_days: DEFAULT_OUTBOX_RETENTION_DAYS,
+            legal_dir: None,
+            security_contact: None,
+            security_policy_url: None,
             turn: TurnSettings::default(),
         }
     }
@@ -252,6 +278,12 @@ impl Settings {
                 .map_err(|error| anyhow::anyhow!("trusted_proxies: {error}; give addresses or CIDR networks such as \"10.0.0.0/8\""))?,
             tls,
             log_client_ip_hashes: file.log_client_ip_hashes.unwrap_or(defaults.log_client_ip_hashes),
+            call_retention_days: file.call_retention_days.unwrap_or(defaults.call_retention_days),
+            security_log_retention_days: file.security_log_retention_days.unwrap_or(defaults.security_log_retention_days),
+            outbox_retention_days: file.outbox_retention_days.unwrap_or(defaults.outbox_retention_days),
+            legal_dir: file.legal_dir,
+            security_contact: file.security_contact,
+            security_policy_url: file.security_policy_url,
             turn,
         };
         settings.validate()?;
@@ -294,6 +326,40 @@ impl Settings {
         }
         if !(1..=300).contains(&self.header_read_timeout_seconds) {
             bail!("header_read_timeout_seconds is {}, but must be between 1 and 300", self.header_read_timeout_seconds);
+        }
+        self.validate_retention()?;
+        self.validate_disclosure()?;
+        Ok(())
+    }
+
+    /// Keeps every retention period between one day and its maximum. Call
+    /// records may not be kept longer than 90 days, because the German rules
+    /// for video consultations (Anlage 31b BMV-Ä) require deleting all
+    /// metadata within three months.
+    fn validate_retention(&self) -> anyhow::Result<()> {
+        let periods = [
+            ("call_retention_days", self.call_retention_days, MAX_CALL_RETENTION_DAYS),
+            ("security_log_retention_days", self.security_log_retention_days, MAX_SECURITY_LOG_RETENTION_DAYS),
+            ("outbox_retention_days", self.outbox_retention_days, MAX_OUTBOX_RETENTION_DAYS),
+        ];
+        for (key, days, max) in periods {
+            if !(1..=max).contains(&days) {
+                bail!("{key} is {days}, but must be between 1 and {max} days");
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the URLs that `/.well-known/security.txt` publishes.
+    fn validate_disclosure(&self) -> anyhow::Result<()> {
+        if let Some(contact) = &self.security_contact {
+            check_url("security_contact", contact, &["mailto", "https"])?;
+        }
+        if let Some(policy) = &self.security_policy_url {
+            if self.security_contact.is_none() {
+                bail!("security_policy_url needs security_contact, because security.txt without a contact is not served");
+            }
+            check_url("security_policy_url", policy, &["https"])?;
         }
         Ok(())
     }
@@ -382,6 +448,30 @@ impl Settings {
     fn scheme(&self) -> &'static str {
         if self.tls.is_some() { "https" } else { "http" }
     }
+}
+
+/// Maximum and default retention of call records, in days.
+pub const MAX_CALL_RETENTION_DAYS: u32 = 90;
+/// Maximum and default retention of security log entries, in days.
+pub const MAX_SECURITY_LOG_RETENTION_DAYS: u32 = 90;
+/// Default retention of outbox mails, in days: long enough to copy a link
+/// out of a mail after a weekend, short enough that links and addresses do
+/// not pile up.
+pub const DEFAULT_OUTBOX_RETENTION_DAYS: u32 = 7;
+/// Maximum retention of outbox mails, in days.
+pub const MAX_OUTBOX_RETENTION_DAYS: u32 = 30;
+
+/// Rejects a value that is not an absolute URL with one of `schemes`.
+fn check_url(key: &str, value: &str, schemes: &[&str]) -> anyhow::Result<()> {
+    let expected = schemes.iter().map(|scheme| format!("{scheme}:")).collect::<Vec<_>>().join(" or ");
+    let url = url::Url::parse(value).with_context(|| format!("{key} {value:?} is not a URL: give a {expected} URL"))?;
+    if !schemes.contains(&url.scheme()) {
+        bail!("{key} {value:?} must be a {expected} URL");
+    }
+    if value.chars().any(char::is_control) {
+        bail!("{key} {value:?} must not contain control characters");
+    }
+    Ok(())
 }
 
 /// Shortest accepted TURN credential lifetime: 10 minutes, so that ICE
@@ -566,6 +656,84 @@ mod tests {
             assert!(format!("{error:#}").contains(expected), "{error:#}");
         }
         Settings { max_connections: 10, max_connections_per_client: 10, ..Settings::default() }.validate().unwrap();
+    }
+
+    #[test]
+    fn example_file_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("visite.example.toml");
+        let settings = Settings::load(Overrides { config: Some(path), ..Overrides::default() }).unwrap();
+        assert_eq!(settings.call_retention_days, 90);
+        assert_eq!(settings.outbox_retention_days, 7);
+    }
+
+    #[test]
+    fn retention_defaults_and_file() {
+        let defaults = Settings::default();
+        assert_eq!(defaults.call_retention_days, 90);
+        assert_eq!(defaults.security_log_retention_days, 90);
+        assert_eq!(defaults.outbox_retention_days, 7);
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("visite.toml");
+        let text = "call_retention_days = 30\nsecurity_log_retention_days = 60\noutbox_retention_days = 2\n";
+        std::fs::write(&path, text).unwrap();
+        let settings = Settings::load(Overrides { config: Some(path), ..Overrides::default() }).unwrap();
+        assert_eq!(settings.call_retention_days, 30);
+        assert_eq!(settings.security_log_retention_days, 60);
+        assert_eq!(settings.outbox_retention_days, 2);
+    }
+
+    #[test]
+    fn load_rejects_call_retention_over_90() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("visite.toml");
+        std::fs::write(&path, "call_retention_days = 91\n").unwrap();
+        let error = Settings::load(Overrides { config: Some(path), ..Overrides::default() }).unwrap_err();
+        assert_eq!(format!("{error:#}"), "call_retention_days is 91, but must be between 1 and 90 days");
+    }
+
+    #[test]
+    fn retention_periods_are_validated() {
+        let cases = [
+            (Settings { call_retention_days: 0, ..Settings::default() }, "call_retention_days is 0"),
+            (Settings { security_log_retention_days: 0, ..Settings::default() }, "security_log_retention_days is 0"),
+            (Settings { security_log_retention_days: 91, ..Settings::default() }, "security_log_retention_days is 91"),
+            (Settings { outbox_retention_days: 0, ..Settings::default() }, "outbox_retention_days is 0"),
+            (Settings { outbox_retention_days: 31, ..Settings::default() }, "outbox_retention_days is 31"),
+        ];
+        for (settings, expected) in cases {
+            let error = settings.validate().unwrap_err();
+            assert!(format!("{error:#}").contains(expected), "{error:#}");
+        }
+        Settings { call_retention_days: 1, security_log_retention_days: 1, outbox_retention_days: 1, ..Settings::default() }
+            .validate()
+            .unwrap();
+    }
+
+    #[test]
+    fn security_contact_is_validated() {
+        let contact = |value: &str| Settings { security_contact: Some(value.into()), ..Settings::default() };
+        contact("mailto:security@praxis.example").validate().unwrap();
+        contact("https://praxis.example/security").validate().unwrap();
+        let bad_values = [
+            "security@praxis.example",
+            "http://praxis.example/security",
+            "ftp://praxis.example/x",
+            "",
+            "mailto:security@praxis.example\nPolicy: https://other.example/",
+        ];
+        for bad in bad_values {
+            let error = contact(bad).validate().unwrap_err();
+            assert!(format!("{error:#}").contains("security_contact"), "{bad}: {error:#}");
+        }
+
+        let policy = |value: &str| Settings { security_policy_url: Some(value.into()), ..contact("mailto:security@praxis.example") };
+        policy("https://praxis.example/policy").validate().unwrap();
+        let error = policy("mailto:security@praxis.example").validate().unwrap_err();
+        assert!(format!("{error:#}").contains("security_policy_url"), "{error:#}");
+        let without_contact = Settings { security_policy_url: Some("https://praxis.example/policy".into()), ..Settings::default() };
+        let error = without_contact.validate().unwrap_err();
+        assert!(format!("{error:#}").contains("needs security_contact"), "{error:#}");
     }
 
     #[test]

@@ -196,7 +196,7 @@ mod tests {
     #[test]
     fn every_key_resolves() {
         // Every argument name the files use, so messages with arguments resolve too.
-        let args: Vec<(&'static str, String)> = ["link", "seconds", "minutes", "count", "practice", "time", "device", "name", "room"]
+        let args: Vec<(&'static str, String)> = ["link", "seconds", "minutes", "count", "practice", "time", "device", "name", "room", "days"]
             .into_iter()
             .map(|name| (name, "x".to_owned()))
             .collect();

@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use visite::admin::{Admin, Delivery, NewAccount};
 use visite::config::{Overrides, Settings};
 use visite::mail::{MailSettings, Mailer};
+use visite::retention::Retention;
 use visite::server::{Server, init_logging, shutdown_signal};
 
 /// visite: video consultations for practices, peer to peer.
@@ -103,7 +104,7 @@ async fn main() -> std::process::ExitCode {
 async fn backup(overrides: Overrides) -> anyhow::Result<()> {
     let settings = Settings::load(overrides)?;
     let store = visite::store::Store::open(&settings.data_dir).await?;
-    let path = visite::backup::create(&store, &settings.data_dir, settings.backup_keep.max(1)).await?;
+    let path = visite::backup::create(&store, &settings.data_dir, settings.backup_keep.max(1), Retention::from_settings(&settings)).await?;
     store.close().await;
     println!("{}", path.display());
     Ok(())
@@ -112,6 +113,12 @@ async fn backup(overrides: Overrides) -> anyhow::Result<()> {
 async fn restore(file: std::path::PathBuf, overrides: Overrides) -> anyhow::Result<()> {
     let settings = Settings::load(overrides)?;
     let replaced = visite::backup::restore(&file, &settings.data_dir).await?;
+    if !replaced.as_os_str().is_empty() {
+        // The replaced database stays up to `backup_keep` days, like a backup.
+        let keep = settings.backup_keep.max(1);
+        let now = visite::store::unix_now();
+        visite::backup::remove_expiring(&replaced, keep, Retention::from_settings(&settings), now).await?;
+    }
     if replaced.as_os_str().is_empty() {
         println!("restored {} into {}", file.display(), settings.data_dir.display());
     } else {

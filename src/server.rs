@@ -79,7 +79,8 @@ impl Server {
             true => Some(ClientIpHasher::new(store.server_key("log-client-ip", random_key()).await?)),
             false => None,
         };
-        let app = AppState::new(store, mailer, hub, settings, bound, webauthn, client_ip_hasher);
+        let legal = crate::legal::LegalTexts::load(settings.legal_dir.as_deref())?;
+        let app = AppState::new(store, mailer, hub, settings, bound, webauthn, client_ip_hasher, legal);
         Ok(Self { listener, app, certificates, _lock: lock })
     }
 

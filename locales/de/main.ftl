@@ -90,7 +90,7 @@ privacy-2 = Ihre IP-Adresse wird für den Verbindungsaufbau und zur Abwehr von M
 privacy-3 = Ton und Bild laufen direkt zwischen den beiden Browsern, Ende-zu-Ende-verschlüsselt. Der Server kann das Gespräch weder sehen noch hören und zeichnet nichts auf.
 privacy-4 = Von jedem Gespräch speichert der Server nur, welche behandelnde Person es geführt hat, wann es begann und wie lange es dauerte.
 privacy-5 = Behandelnde: Der Server speichert Ihren Namen, den Praxisnamen, Ihre E-Mail-Adresse, Ihren Raum-Link, Ihre Wartezimmer-Nachricht, einen gesalzenen Hash Ihres Passworts und Ihre Anmeldesitzungen.
-privacy-6 = Diese Website verwendet nur zwei Cookies: eine Anmeldesitzung für Behandelnde und Ihre Sprachwahl. Es gibt keine Analyse, keine Werbung und keine Anfragen an andere Websites.
+privacy-6 = Diese Website verwendet nur vier Cookies: Ihre Sprachwahl und für Behandelnde eine Anmeldesitzung, einen Zufallswert, an dem ein Browser mit früherer Anmeldung erkannt wird (400 Tage gespeichert), und einen Link aus einer E-Mail für höchstens 10 Minuten. Es gibt keine Analyse, keine Werbung und keine Anfragen an andere Websites.
 
 ## room page
 room-kicker = Videosprechstunde
@@ -315,7 +315,7 @@ account-end-others = Alle anderen Sitzungen beenden
 account-second-factor = Zweiter Faktor
 account-recovery-left = Authentifizierungs-App eingerichtet. Unbenutzte Wiederherstellungscodes: { $count }.
 account-security-log = Sicherheitsprotokoll
-account-security-log-hint = Anmeldungen und Änderungen an Ihrem Konto in den letzten 90 Tagen.
+account-security-log-hint = Anmeldungen und Änderungen an Ihrem Konto in den letzten { $days } Tagen.
 account-when = Zeitpunkt
 account-event = Ereignis
 event-signed-up = Konto angelegt
@@ -596,3 +596,6 @@ mail-factor-reset-body =
     { $link }
 
     Bis dahin können Patientinnen und Patienten Ihren Raum nicht erreichen. Wenn Sie das nicht veranlasst haben, wenden Sie sich sofort an den Betreiber von visite.
+
+## retention and data inventory
+privacy-7 = Gesprächseinträge und das Sicherheitsprotokoll der Konten von Behandelnden werden spätestens nach 90 Tagen gelöscht, auch ihre Kopien in Sicherungen.

@@ -90,7 +90,7 @@ privacy-2 = Your IP address is used to establish the connection and to limit abu
 privacy-3 = Audio and video go directly between the two browsers, end-to-end encrypted. The server cannot see or hear the consultation and records nothing.
 privacy-4 = Of each call, the server keeps only which provider held it, when it started and how long it lasted.
 privacy-5 = Providers: the server stores your name, practice name, email address, room link, waiting-room message, a salted hash of your password and your login sessions.
-privacy-6 = This site uses two cookies only: a login session for providers and your language choice. There are no analytics, no advertising and no requests to other websites.
+privacy-6 = This site uses four cookies only: your language choice, and for providers a login session, a random value that recognises a browser that logged in before (kept 400 days), and a link from a mail for at most 10 minutes. There are no analytics, no advertising and no requests to other websites.
 
 ## room page
 room-kicker = Video consultation
@@ -315,7 +315,7 @@ account-end-others = End all other sessions
 account-second-factor = Second factor
 account-recovery-left = Authenticator app set up. Unused recovery codes: { $count }.
 account-security-log = Security log
-account-security-log-hint = Logins and changes to your account in the last 90 days.
+account-security-log-hint = Logins and changes to your account in the last { $days } days.
 account-when = When
 account-event = Event
 event-signed-up = Account created
@@ -596,3 +596,6 @@ mail-factor-reset-body =
     { $link }
 
     Until then, patients cannot reach your room. If you did not ask for this, contact the operator of visite at once.
+
+## retention and data inventory
+privacy-7 = Call records and the security log of provider accounts are deleted after at most 90 days, including their copies in backups.

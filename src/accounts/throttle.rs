@@ -10,7 +10,9 @@ pub const LOCK_AFTER: u32 = 100;
 pub const MAX_DELAY_SECONDS: i64 = 15 * 60;
 /// A client network's count starts over after this long without a failure,
 /// so that typos of many users behind one address do not add up for ever.
-/// Account counts do not decay: they end only with a login, an unlock or a reset.
+/// Account counts do not decay: they end with a login, an unlock or a reset,
+/// or are deleted after `security_log_retention_days` without a failure
+/// unless they locked the account.
 pub const NETWORK_MEMORY_SECONDS: i64 = 60 * 60;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

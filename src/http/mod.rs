@@ -3,6 +3,7 @@
 mod account;
 mod assets;
 mod client;
+mod disclosure;
 mod error;
 mod extract;
 mod locale;
@@ -41,6 +42,7 @@ use tracing::Level;
 use crate::config::Settings;
 use crate::hub::Hub;
 use crate::mail::Mailer;
+use crate::retention::Retention;
 use crate::store::Store;
 
 /// Largest form body accepted, in bytes.
@@ -66,6 +68,8 @@ pub struct AppState {
     pub webauthn: Option<webauthn_rs::Webauthn>,
     /// `Some` when request spans carry a keyed hash of the client IP address.
     pub client_ip_hasher: Option<ClientIpHasher>,
+    /// The operator's terms of use and privacy notice, where given.
+    pub legal: crate::legal::LegalTexts,
 }
 
 pub type App = Arc<AppState>;
@@ -79,6 +83,7 @@ impl AppState {
         bound: SocketAddr,
         webauthn: Option<webauthn_rs::Webauthn>,
         client_ip_hasher: Option<ClientIpHasher>,
+        legal: crate::legal::LegalTexts,
     ) -> App {
         let per_minute = NonZeroU32::new(settings.check_ins_per_minute).unwrap_or(NonZeroU32::MIN);
         let login_quota = NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN);
@@ -94,6 +99,7 @@ impl AppState {
             settings,
             webauthn,
             client_ip_hasher,
+            legal,
         })
     }
 
@@ -116,6 +122,7 @@ pub fn router(app: App) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/terms", get(pages::terms))
         .route("/privacy", get(pages::privacy))
+        .route("/.well-known/security.txt", get(disclosure::security_txt))
         .route("/dashboard", get(pages::dashboard))
         .route("/dashboard/room", post(pages::update_room))
         .route("/r/{slug}", get(pages::room))
@@ -155,7 +162,8 @@ pub fn router(app: App) -> Router {
 pub const ROOM_CHECK_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Background upkeep: expire waiting patients, close rooms whose provider
-/// was disabled, and prune rate limiters.
+/// was disabled, prune rate limiters, delete expired records and unconfirmed
+/// accounts, and make the daily backup.
 pub fn spawn_upkeep(app: App) {
     crate::hub::spawn_ticker(app.hub.clone(), Duration::from_secs(2));
     spawn_room_check(app.clone());
@@ -164,16 +172,12 @@ pub fn spawn_upkeep(app: App) {
         loop {
             interval.tick().await;
             app.prune_rate_limits();
-            match app.store.prune_security_events(crate::store::unix_now()).await {
-                Ok(0) => {}
-                Ok(deleted) => tracing::info!(deleted, "old security events deleted"),
-                Err(error) => tracing::error!(%error, "cannot delete old security events"),
-            }
             match app.store.prune_ended_visits(crate::hub::now_millis() as i64).await {
                 Ok(_) => {}
                 Err(error) => tracing::error!(%error, "cannot delete expired ended-visit markers"),
             }
             let now = crate::store::unix_now();
+            crate::retention::log_result(&crate::retention::delete_expired(&app.store, &app.settings, now).await);
             match app.store.delete_unverified(now - account::VERIFY_LINK_SECONDS, now).await {
                 Ok(0) => {}
                 Ok(deleted) => tracing::info!(deleted, "unconfirmed accounts deleted"),
@@ -222,7 +226,7 @@ async fn daily_backup(app: &App) {
     if keep == 0 || !crate::backup::due(&app.settings.data_dir) {
         return;
     }
-    match crate::backup::create(&app.store, &app.settings.data_dir, keep).await {
+    match crate::backup::create(&app.store, &app.settings.data_dir, keep, Retention::from_settings(&app.settings)).await {
         Ok(path) => tracing::info!(file = %path.display(), "backup written"),
         Err(error) => tracing::error!(error = %format!("{error:#}"), "daily backup failed"),
     }

@@ -76,19 +76,24 @@ struct LegalPage {
     paragraphs: Vec<String>,
 }
 
-/// Render a legal text whose paragraphs are the keys `<prefix>-1`, `<prefix>-2`, …
-fn legal(tr: Tr, prefix: &str, signed_in: bool) -> Response {
-    let paragraphs = crate::i18n::numbered(tr, prefix);
+/// Render a legal text: the operator's file for this language if there is
+/// one, or else the keys `<prefix>-1`, `<prefix>-2`, … of the locale.
+fn legal(app: &App, locale: Locale, prefix: &str, signed_in: bool) -> Response {
+    let tr = locale.tr();
+    let paragraphs = match app.legal.paragraphs(prefix, locale.0) {
+        Some(paragraphs) => paragraphs.to_vec(),
+        None => crate::i18n::numbered(tr, prefix),
+    };
     let page = LegalPage { title: tr.t(&format!("{prefix}-title")), signed_in, paragraphs, tr };
     render(StatusCode::OK, &page)
 }
 
-pub async fn terms(locale: Locale, MaybeProvider(provider): MaybeProvider) -> Response {
-    legal(locale.tr(), "terms", provider.is_some())
+pub async fn terms(State(app): State<App>, locale: Locale, MaybeProvider(provider): MaybeProvider) -> Response {
+    legal(&app, locale, "terms", provider.is_some())
 }
 
-pub async fn privacy(locale: Locale, MaybeProvider(provider): MaybeProvider) -> Response {
-    legal(locale.tr(), "privacy", provider.is_some())
+pub async fn privacy(State(app): State<App>, locale: Locale, MaybeProvider(provider): MaybeProvider) -> Response {
+    legal(&app, locale, "privacy", provider.is_some())
 }
 
 #[derive(Template)]

@@ -149,6 +149,15 @@ impl fmt::Debug for Mailer {
     }
 }
 
+/// Deletes mails in `<data_dir>/outbox/` written more than `max_age_seconds`
+/// before `now` (Unix seconds), also when SMTP is configured now, because the
+/// folder may remain from an earlier run in outbox mode. Returns how many
+/// files were deleted.
+pub fn prune_outbox(data_dir: &Path, now: i64, max_age_seconds: i64) -> anyhow::Result<usize> {
+    let millis = |seconds: i64| u128::try_from(seconds).unwrap_or(0) * 1000;
+    outbox::prune(&data_dir.join(outbox::FOLDER_NAME), millis(now), millis(max_age_seconds))
+}
+
 /// Returns the current Unix time in milliseconds, or 0 if the clock is before 1970.
 fn unix_millis() -> u128 {
     std::time::SystemTime::now()

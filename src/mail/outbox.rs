@@ -111,3 +111,72 @@ fn sync_dir(dir: &Path) -> anyhow::Result<()> {
     let _ = dir;
     Ok(())
 }
+
+/// Deletes the mails in `dir` written more than `max_age_millis` before
+/// `now_millis`, and temporary files of that age that a crash left behind.
+/// The age comes from the timestamp in the file name, so a copied file keeps
+/// its age. Files that visite did not name are left alone. Returns how many
+/// files were deleted.
+pub(super) fn prune(dir: &Path, now_millis: u128, max_age_millis: u128) -> anyhow::Result<usize> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(error) => return Err(error).with_context(|| format!("cannot list mail outbox folder {}", dir.display())),
+    };
+    let cutoff = now_millis.saturating_sub(max_age_millis);
+    let mut deleted = 0;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot list mail outbox folder {}", dir.display()))?;
+        let name = entry.file_name();
+        let Some(written_at) = name.to_str().and_then(written_at_millis) else {
+            continue;
+        };
+        if written_at < cutoff {
+            let path = entry.path();
+            fs::remove_file(&path).with_context(|| format!("cannot delete old mail {}", path.display()))?;
+            deleted += 1;
+        }
+    }
+    Ok(deleted)
+}
+
+/// Returns the creation time in a name that [`write_atomically`] chose:
+/// `<13 digits>-<16 hex digits>.eml`, or the same stem as `.<stem>.tmp`.
+fn written_at_millis(name: &str) -> Option<u128> {
+    let stem = name
+        .strip_suffix(".eml")
+        .or_else(|| name.strip_prefix('.').and_then(|rest| rest.strip_suffix(".tmp")))?;
+    let (millis, random) = stem.split_once('-')?;
+    let well_formed = millis.len() == 13
+        && millis.bytes().all(|byte| byte.is_ascii_digit())
+        && random.len() == 16
+        && random.bytes().all(|byte| byte.is_ascii_hexdigit());
+    if !well_formed {
+        return None;
+    }
+    millis.parse().ok()
+}
+
+#[cfg(test)]
+mod prune_tests {
+    use super::*;
+
+    #[test]
+    fn written_at_reads_only_outbox_names() {
+        assert_eq!(written_at_millis("1796414462000-00000000deadbeef.eml"), Some(1_796_414_462_000));
+        assert_eq!(written_at_millis(".1796414462000-00000000deadbeef.tmp"), Some(1_796_414_462_000));
+        for other in ["notes.eml", "1796414462000.eml", "179641446200-00000000deadbeef.eml",
+            "1796414462000-00000000deadbeeg.eml", "1796414462000-00000000deadbeef.txt", "1796414462000-00000000deadbeef.tmp"] {
+            assert_eq!(written_at_millis(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn prune_deletes_old_temporary_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let leftover = dir.path().join(".0000000001000-0000000000000001.tmp");
+        fs::write(&leftover, "partial").unwrap();
+        assert_eq!(prune(dir.path(), 10_000, 5_000).unwrap(), 1);
+        assert!(!leftover.exists());
+    }
+}

@@ -47,4 +47,14 @@ impl Store {
         .fetch_all(&self.pool)
         .await
     }
+
+    /// Deletes the records of calls that started more than `max_age_seconds`
+    /// before `now`; returns how many.
+    pub async fn prune_calls(&self, now: i64, max_age_seconds: i64) -> sqlx::Result<u64> {
+        let result = sqlx::query("DELETE FROM calls WHERE started_at < $1")
+            .bind(now - max_age_seconds)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected())
+    }
 }

@@ -25,6 +25,13 @@ impl TokenPurpose {
 }
 
 impl Store {
+    /// Deletes mailed links that expired unused before `now`, with the new
+    /// address of an email change; returns how many.
+    pub async fn prune_email_tokens(&self, now: i64) -> sqlx::Result<u64> {
+        let result = sqlx::query("DELETE FROM email_tokens WHERE expires_at <= $1").bind(now).execute(&self.pool).await?;
+        Ok(result.rows_affected())
+    }
+
     /// Store a new link token, replacing older ones of the same purpose.
     pub async fn create_email_token(
         &self,

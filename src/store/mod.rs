@@ -27,7 +27,7 @@ pub use providers::{NewProvider, Provider, ProviderId, UniqueViolation, WriteErr
 pub use email_tokens::TokenPurpose;
 pub use factors::TotpFactor;
 pub use passkeys::{CeremonyKind, NewPasskey, PasskeyRow};
-pub use security::{SECURITY_EVENT_RETENTION_SECONDS, SecurityEvent, SecurityEventRow};
+pub use security::{SecurityEvent, SecurityEventRow};
 pub use sessions::{SESSION_ABSOLUTE_SECONDS, SESSION_IDLE_SECONDS, Session, SessionStage, SessionSummary};
 
 pub const DATABASE_FILE: &str = "visite.db";
@@ -51,6 +51,9 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             // Account writes must survive a power cut once acknowledged.
             .synchronous(SqliteSynchronous::Full)
+            // Deleted rows, such as expired call records, are overwritten
+            // with zeros instead of staying readable in free space.
+            .pragma("secure_delete", "on")
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()

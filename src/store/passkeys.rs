@@ -43,6 +43,12 @@ impl CeremonyKind {
 }
 
 impl Store {
+    /// Deletes passkey ceremonies that expired before `now`; returns how many.
+    pub async fn prune_ceremonies(&self, now: i64) -> sqlx::Result<u64> {
+        let result = sqlx::query("DELETE FROM passkey_ceremonies WHERE expires_at <= $1").bind(now).execute(&self.pool).await?;
+        Ok(result.rows_affected())
+    }
+
     pub async fn passkeys(&self, provider: ProviderId) -> sqlx::Result<Vec<PasskeyRow>> {
         sqlx::query_as(
             "SELECT id, provider_id, passkey_json, name, created_at, last_used_at FROM passkeys

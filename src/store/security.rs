@@ -3,9 +3,6 @@ use sqlx::FromRow;
 
 use super::{ProviderId, Store};
 
-/// How long security events are kept.
-pub const SECURITY_EVENT_RETENTION_SECONDS: i64 = 90 * 24 * 60 * 60;
-
 /// Something that happened to an account, for its owner's security log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecurityEvent {
@@ -108,10 +105,10 @@ impl Store {
             .await
     }
 
-    /// Delete security events older than the retention period; returns how many.
-    pub async fn prune_security_events(&self, now: i64) -> sqlx::Result<u64> {
+    /// Deletes security events more than `max_age_seconds` older than `now`; returns how many.
+    pub async fn prune_security_events(&self, now: i64, max_age_seconds: i64) -> sqlx::Result<u64> {
         let result = sqlx::query("DELETE FROM security_events WHERE at < $1")
-            .bind(now - SECURITY_EVENT_RETENTION_SECONDS)
+            .bind(now - max_age_seconds)
             .execute(&self.pool)
             .await?;
         Ok(result.rows_affected())

@@ -55,6 +55,18 @@ struct SessionRow {
 }
 
 impl Store {
+    /// Deletes sessions past their idle or absolute limit at `now`; returns
+    /// how many. A lookup deletes an expired session too, but a browser that
+    /// never returns never looks its session up.
+    pub async fn prune_sessions(&self, now: i64) -> sqlx::Result<u64> {
+        let result = sqlx::query("DELETE FROM sessions WHERE last_seen_at <= $1 OR created_at <= $2")
+            .bind(now - SESSION_IDLE_SECONDS)
+            .bind(now - SESSION_ABSOLUTE_SECONDS)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected())
+    }
+
     pub async fn create_session(
         &self,
         token_hash: &[u8],

@@ -143,3 +143,108 @@ async fn parallel_attempts_are_counted_before_checking() {
     }
     assert_eq!(allowed, crate::accounts::throttle::FREE_FAILURES, "parallel attempts passed the gate together");
 }
+
+const DAY: i64 = 24 * 60 * 60;
+
+#[tokio::test]
+async fn prune_calls_deletes_only_expired() {
+    let (_dir, store) = open_temp().await;
+    let id = store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
+    let now = 1_000 * DAY;
+    store.record_call(id, now - 91 * DAY, 60).await.unwrap();
+    store.record_call(id, now - 90 * DAY, 50).await.unwrap();
+    store.record_call(id, now - DAY, 40).await.unwrap();
+
+    assert_eq!(store.prune_calls(now, 90 * DAY).await.unwrap(), 1);
+    let calls = store.recent_calls(id, 10).await.unwrap();
+    assert_eq!(calls, vec![
+        CallRecord { started_at: now - DAY, duration_seconds: 40 },
+        CallRecord { started_at: now - 90 * DAY, duration_seconds: 50 },
+    ]);
+
+    assert_eq!(store.prune_calls(now, 30 * DAY).await.unwrap(), 1, "a shorter period deletes more");
+    assert_eq!(store.recent_calls(id, 10).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn prune_security_events_deletes_only_expired() {
+    let (_dir, store) = open_temp().await;
+    let id = store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
+    let now = 1_000 * DAY;
+    store.record_security_event(id, SecurityEvent::Login, "old", now - 31 * DAY).await.unwrap();
+    store.record_security_event(id, SecurityEvent::Login, "new", now - 29 * DAY).await.unwrap();
+
+    assert_eq!(store.prune_security_events(now, 30 * DAY).await.unwrap(), 1);
+    let labels: Vec<_> = store.security_events(id, 10).await.unwrap().into_iter().map(|row| row.device_label).collect();
+    assert_eq!(labels, ["new"]);
+}
+
+#[tokio::test]
+async fn pruned_rows_leave_no_trace_in_the_file() {
+    let (dir, store) = open_temp().await;
+    let id = store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
+    let label = "Kestrel Browser on Plan 9";
+    store.record_security_event(id, SecurityEvent::Login, label, 0).await.unwrap();
+    store.checkpoint().await.unwrap();
+    let database = dir.path().join(DATABASE_FILE);
+    let contains_label = |bytes: &[u8]| bytes.windows(label.len()).any(|window| window == label.as_bytes());
+    assert!(contains_label(&std::fs::read(&database).unwrap()), "the label never reached the file");
+
+    store.prune_security_events(100 * DAY, 90 * DAY).await.unwrap();
+    store.checkpoint().await.unwrap();
+    assert!(!contains_label(&std::fs::read(&database).unwrap()), "the deleted row is still readable in the file");
+}
+
+#[tokio::test]
+async fn expired_login_records_are_pruned() {
+    let (_dir, store) = open_temp().await;
+    let id = store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
+    let now = 1_000 * DAY;
+    store.create_session(b"idle", id, SessionStage::Full, "", now - SESSION_IDLE_SECONDS - 1).await.unwrap();
+    store.create_session(b"live", id, SessionStage::Full, "", now - 60).await.unwrap();
+    store.create_email_token(b"expired", id, TokenPurpose::Reset, now - 120, now - 60).await.unwrap();
+    store.create_email_token(b"valid", id, TokenPurpose::Unlock, now - 120, now + 60).await.unwrap();
+    store.record_login_failure("net:old", now - 2 * 60 * 60).await.unwrap();
+    store.record_login_failure("net:recent", now - 60).await.unwrap();
+    store.record_login_failure("account:old", now - 2 * 60 * 60).await.unwrap();
+
+    assert_eq!(store.prune_sessions(now).await.unwrap(), 1);
+    assert_eq!(store.prune_email_tokens(now).await.unwrap(), 1);
+    assert_eq!(store.prune_network_failures(now).await.unwrap(), 1);
+
+    assert!(store.session(b"idle", now).await.unwrap().is_none());
+    assert!(store.session(b"live", now).await.unwrap().is_some(), "a live session was deleted");
+    assert_eq!(store.login_failures("net:recent").await.unwrap().0, 1, "a recent network counter was deleted");
+    assert_eq!(store.login_failures("account:old").await.unwrap().0, 1, "an account counter was deleted");
+    assert_eq!(store.login_failures("net:old").await.unwrap().0, 0);
+    let remaining: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM email_tokens").fetch_one(&store.pool).await.unwrap();
+    assert_eq!(remaining, 1, "the unexpired link was deleted or the expired one kept");
+}
+
+#[tokio::test]
+async fn idle_account_counters_are_pruned_unless_locked() {
+    let (_dir, store) = open_temp().await;
+    let now = 1_000 * DAY;
+    let locked = i64::from(crate::accounts::throttle::LOCK_AFTER);
+    for (subject, failures, last_failure_at) in [
+        ("account:idle", 7, now - 91 * DAY),
+        ("account:locked", locked, now - 91 * DAY),
+        ("account:recent", 7, now - 89 * DAY),
+        ("net:idle", 7, now - 91 * DAY),
+    ] {
+        sqlx::query("INSERT INTO login_failures (subject, failures, last_failure_at) VALUES ($1, $2, $3)")
+            .bind(subject)
+            .bind(failures)
+            .bind(last_failure_at)
+            .execute(&store.pool)
+            .await
+            .unwrap();
+    }
+
+    assert_eq!(store.prune_account_failures(now, 90 * DAY).await.unwrap(), 1);
+
+    assert_eq!(store.login_failures("account:idle").await.unwrap().0, 0);
+    assert_eq!(store.login_failures("account:locked").await.unwrap().0, crate::accounts::throttle::LOCK_AFTER, "a lock was lifted");
+    assert_eq!(store.login_failures("account:recent").await.unwrap().0, 7);
+    assert_eq!(store.login_failures("net:idle").await.unwrap().0, 7, "network counters are pruned elsewhere");
+}

@@ -1,6 +1,32 @@
 use super::Store;
 
 impl Store {
+    /// Deletes account counters (`account:` subjects) without a failure for
+    /// `max_age_seconds` before `now`, unless they locked the account; returns
+    /// how many. Their delay ended long ago, and a counter for a typed
+    /// address without an account would otherwise stay for ever.
+    pub async fn prune_account_failures(&self, now: i64, max_age_seconds: i64) -> sqlx::Result<u64> {
+        let result = sqlx::query(
+            "DELETE FROM login_failures WHERE subject LIKE 'account:%' AND last_failure_at < $1 AND failures < $2",
+        )
+        .bind(now - max_age_seconds)
+        .bind(i64::from(crate::accounts::throttle::LOCK_AFTER))
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected())
+    }
+
+    /// Deletes the failure counters of client networks (`net:` subjects)
+    /// without a failure in the last hour, since such a counter starts over
+    /// anyway. Returns how many.
+    pub async fn prune_network_failures(&self, now: i64) -> sqlx::Result<u64> {
+        let result = sqlx::query("DELETE FROM login_failures WHERE subject LIKE 'net:%' AND last_failure_at < $1")
+            .bind(now - crate::accounts::throttle::NETWORK_MEMORY_SECONDS)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected())
+    }
+
     /// Failures in a row and the time of the last one, for a throttle subject
     /// such as `account:7` or `net:<hash>`.
     pub async fn login_failures(&self, subject: &str) -> sqlx::Result<(u32, i64)> {

@@ -1,5 +1,6 @@
 use reqwest::StatusCode;
-use visite::store::Store;
+use visite::retention::{Retention, SECONDS_PER_DAY};
+use visite::store::{NewProvider, SecurityEvent, Store};
 
 use crate::helpers::*;
 
@@ -31,7 +32,7 @@ async fn backup_under_load_restores_every_account() {
         }
     });
     let store = Store::open(app.data_dir.path()).await.unwrap();
-    let file = visite::backup::create(&store, app.data_dir.path(), 14).await.unwrap();
+    let file = visite::backup::create(&store, app.data_dir.path(), 14, Retention::default()).await.unwrap();
     store.close().await;
     load.await.unwrap();
     app.stop().await;
@@ -56,7 +57,7 @@ async fn restore_refuses_a_running_server() {
     let app = spawn_app().await;
     app.provider("praxis-muster").await;
     let store = Store::open(app.data_dir.path()).await.unwrap();
-    let file = visite::backup::create(&store, app.data_dir.path(), 14).await.unwrap();
+    let file = visite::backup::create(&store, app.data_dir.path(), 14, Retention::default()).await.unwrap();
 
     let error = visite::backup::restore(&file, app.data_dir.path()).await.unwrap_err();
     assert!(format!("{error:#}").contains("stop it first"), "{error:#}");
@@ -99,7 +100,7 @@ async fn backups_keep_the_newest() {
     let store = Store::open(data_dir.path()).await.unwrap();
     let mut made = Vec::new();
     for _ in 0..4 {
-        made.push(visite::backup::create(&store, data_dir.path(), 2).await.unwrap());
+        made.push(visite::backup::create(&store, data_dir.path(), 2, Retention::default()).await.unwrap());
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
 
@@ -111,4 +112,63 @@ async fn backups_keep_the_newest() {
         .filter(|name| name.ends_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[tokio::test]
+async fn backup_leaves_out_expiring_records() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let store = Store::open(data_dir.path()).await.unwrap();
+    let provider = NewProvider {
+        email: "a@praxis.example",
+        name: "Dr. Erika Muster",
+        practice_name: "Praxis Muster",
+        slug: "praxis-muster",
+        password_hash: "$argon2id$stub",
+        locale: "de",
+    };
+    let id = store.create_provider(provider).await.unwrap();
+    let now = visite::store::unix_now();
+    let day = SECONDS_PER_DAY;
+    for age in [80, 70, 1] {
+        store.record_call(id, now - age * day, 60).await.unwrap();
+    }
+    store.record_security_event(id, SecurityEvent::Login, "Expiring Browser", now - 85 * day).await.unwrap();
+    store.record_security_event(id, SecurityEvent::Login, "Recent Browser", now - 10 * day).await.unwrap();
+
+    // 14 daily backups with 90 days of retention: the backup keeps 76 days.
+    let file = visite::backup::create(&store, data_dir.path(), 14, Retention::default()).await.unwrap();
+    store.close().await;
+
+    let bytes = std::fs::read(&file).unwrap();
+    let contains = |text: &str| bytes.windows(text.len()).any(|window| window == text.as_bytes());
+    assert!(contains("Recent Browser"), "the backup lost a recent security event");
+    assert!(!contains("Expiring Browser"), "the backup keeps a security event past its retention period");
+    let copy = tempfile::tempdir().unwrap();
+    std::fs::copy(&file, copy.path().join("visite.db")).unwrap();
+    let restored = Store::open(copy.path()).await.unwrap();
+    let starts: Vec<i64> = restored.recent_calls(id, 10).await.unwrap().iter().map(|call| call.started_at).collect();
+    restored.close().await;
+    assert_eq!(starts, [now - day, now - 70 * day]);
+}
+
+#[tokio::test]
+async fn backups_past_their_period_are_deleted() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let store = Store::open(data_dir.path()).await.unwrap();
+    let old = visite::backup::create(&store, data_dir.path(), 14, Retention::default()).await.unwrap();
+    let new = visite::backup::create(&store, data_dir.path(), 14, Retention::default()).await.unwrap();
+    store.close().await;
+    let replaced = data_dir.path().join("backups/replaced-20260101T000000.000Z.db");
+    std::fs::write(&replaced, "an old database").unwrap();
+    let fifteen_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(15 * 24 * 60 * 60);
+    for path in [&old, &replaced] {
+        std::fs::File::options().write(true).open(path).unwrap().set_modified(fifteen_days_ago).unwrap();
+    }
+
+    let deleted = visite::backup::delete_older_than(data_dir.path(), visite::store::unix_now(), 14 * SECONDS_PER_DAY).unwrap();
+
+    assert_eq!(deleted, 2);
+    assert!(!old.exists(), "a backup older than 14 days was kept");
+    assert!(!replaced.exists(), "a replaced database older than 14 days was kept");
+    assert!(new.exists(), "a fresh backup was deleted");
 }

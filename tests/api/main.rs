@@ -13,6 +13,7 @@ mod passkeys;
 mod privacy;
 mod process;
 mod resume;
+mod retention;
 mod signaling_rules;
 mod smtp;
 mod tls;

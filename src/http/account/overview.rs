@@ -56,6 +56,8 @@ struct AccountPage {
     totp_enrolled: bool,
     /// Whether the operator allows authenticator apps.
     totp_allowed: bool,
+    /// Days the security log keeps an entry.
+    security_log_days: u32,
 }
 
 pub async fn page(State(app): State<App>, locale: Locale, FullSession(session): FullSession) -> Result<Response, AppError> {
@@ -102,6 +104,7 @@ pub async fn page(State(app): State<App>, locale: Locale, FullSession(session): 
         passkeys_available: super::passkeys::available(&app),
         totp_enrolled: app.store.totp_factor(provider.id).await?.is_some(),
         totp_allowed: super::passkeys::totp_allowed(&app),
+        security_log_days: app.settings.security_log_retention_days,
         tr,
     };
     Ok(render(StatusCode::OK, &page))
