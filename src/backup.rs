@@ -245,6 +245,15 @@ pub async fn restore(file: &Path, data_dir: &Path) -> anyhow::Result<PathBuf> {
     }
     std::fs::rename(&temporary, &database)?;
     File::open(data_dir)?.sync_all()?;
+
+    // Sessions in the backup may have ended since, by a logout, a password
+    // change or an operator, so every provider signs in again.
+    let restored = Store::open(data_dir).await?;
+    let ended = restored.end_all_sessions().await?;
+    restored.close().await;
+    if ended > 0 {
+        tracing::info!(ended, "sessions from the backup ended");
+    }
     Ok(replaced)
 }
 

@@ -468,8 +468,14 @@ fn check_url(key: &str, value: &str, schemes: &[&str]) -> anyhow::Result<()> {
     if !schemes.contains(&url.scheme()) {
         bail!("{key} {value:?} must be a {expected} URL");
     }
-    if value.chars().any(char::is_control) {
-        bail!("{key} {value:?} must not contain control characters");
+    if value.chars().any(|c| c.is_control() || c.is_whitespace() || crate::core::validate::is_forbidden(c)) {
+        bail!("{key} {value:?} must not contain spaces, line breaks or control characters");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        bail!("{key} {value:?} must not contain a user name or password");
+    }
+    if url.scheme() == "mailto" && !url.path().contains('@') {
+        bail!("{key} {value:?} needs an address, such as mailto:security@praxis.example");
     }
     Ok(())
 }
@@ -721,6 +727,10 @@ mod tests {
             "ftp://praxis.example/x",
             "",
             "mailto:security@praxis.example\nPolicy: https://other.example/",
+            "mailto:",
+            "https://praxis.example/a b",
+            "https://praxis.example/\u{2028}Policy",
+            "https://user:pw@praxis.example/",
         ];
         for bad in bad_values {
             let error = contact(bad).validate().unwrap_err();

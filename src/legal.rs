@@ -65,11 +65,19 @@ pub fn file_name(document: &str, lang: Lang) -> String {
 }
 
 fn read_paragraphs(path: &Path) -> anyhow::Result<Vec<String>> {
-    let size = std::fs::metadata(path).with_context(|| format!("cannot read legal text {}", path.display()))?.len();
-    if size > MAX_FILE_BYTES {
-        bail!("legal text {} has {size} bytes, more than the {MAX_FILE_BYTES} accepted", path.display());
+    let metadata = std::fs::metadata(path).with_context(|| format!("cannot read legal text {}", path.display()))?;
+    // A device or a pipe would report no size and never end.
+    if !metadata.is_file() {
+        bail!("legal text {} is not a regular file", path.display());
     }
-    let text = std::fs::read_to_string(path)
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_FILE_BYTES + 1), &mut bytes))
+        .with_context(|| format!("cannot read legal text {}", path.display()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        bail!("legal text {} has more than the {MAX_FILE_BYTES} bytes accepted", path.display());
+    }
+    let text = String::from_utf8(bytes)
         .with_context(|| format!("cannot read legal text {} (it must be UTF-8 plain text)", path.display()))?;
     // Editors on Windows may start a UTF-8 file with a byte order mark.
     let paragraphs = split_paragraphs(text.strip_prefix('\u{feff}').unwrap_or(&text));
@@ -103,6 +111,16 @@ fn split_paragraphs(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("terms.de.txt");
+        std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+        let error = format!("{:#}", read_paragraphs(&link).unwrap_err());
+        assert!(error.contains("not a regular file"), "{error}");
+    }
 
     #[test]
     fn paragraphs_split_at_blank_lines() {

@@ -120,9 +120,9 @@ async fn restore(file: std::path::PathBuf, overrides: Overrides) -> anyhow::Resu
         visite::backup::remove_expiring(&replaced, keep, Retention::from_settings(&settings), now).await?;
     }
     if replaced.as_os_str().is_empty() {
-        println!("restored {} into {}", file.display(), settings.data_dir.display());
+        println!("restored {} into {}; providers sign in again", file.display(), settings.data_dir.display());
     } else {
-        println!("restored {}; the previous database is in {}", file.display(), replaced.display());
+        println!("restored {}; providers sign in again; the previous database is in {}", file.display(), replaced.display());
     }
     Ok(())
 }
@@ -131,6 +131,20 @@ async fn admin(command: AdminCommand, overrides: Overrides) -> anyhow::Result<()
     let settings = Settings::load(overrides)?;
     if let AdminCommand::ResetSecondFactor { email, yes: false } = &command {
         confirm_reset(email)?;
+    }
+    // A mistyped folder must not get a new, empty database of its own.
+    let database = settings.data_dir.join("visite.db");
+    if !database.is_file() {
+        anyhow::bail!(
+            "{} holds no visite database: give the data folder of the server with --data-dir or --config",
+            settings.data_dir.display()
+        );
+    }
+    if matches!(command, AdminCommand::Create { .. }) && settings.public_origin.is_none() {
+        eprintln!(
+            "visite: no public_origin is set, so the link below points to {}; set public_origin to the address providers use",
+            settings.link_origin(settings.listen)
+        );
     }
     let store = visite::store::Store::open(&settings.data_dir).await?;
     let mail_settings = MailSettings { smtp_url: settings.smtp_url.clone(), from: settings.mail_from.clone() };

@@ -107,7 +107,10 @@ impl Server {
                 certificates.reload_on_hangup()?;
                 Some(acceptor)
             }
-            None => None,
+            None => {
+                ignore_hangups()?;
+                None
+            }
         };
         let acceptor = Acceptor {
             listener: self.listener,
@@ -151,6 +154,25 @@ fn relying_party(origin: &str) -> anyhow::Result<Option<webauthn_rs::Webauthn>> 
         .and_then(|builder| builder.rp_name("visite").build())
         .with_context(|| format!("cannot set up passkeys for the public origin {origin:?}"))?;
     Ok(Some(webauthn))
+}
+
+/// Logs and ignores SIGHUP, which would otherwise end the process: operators
+/// send it on `systemctl reload`, which only a server with TLS files needs.
+#[cfg(unix)]
+fn ignore_hangups() -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hangups = signal(SignalKind::hangup()).context("cannot listen for SIGHUP")?;
+    tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            tracing::info!("SIGHUP ignored: there are no TLS files to reload");
+        }
+    });
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn ignore_hangups() -> anyhow::Result<()> {
+    Ok(())
 }
 
 /// 32 random bytes for a new server key.

@@ -177,4 +177,9 @@ impl Store {
             .await?;
         Ok(())
     }
+
+    /// Deletes every session, so that every provider signs in again.
+    pub async fn end_all_sessions(&self) -> sqlx::Result<u64> {
+        Ok(sqlx::query("DELETE FROM sessions").execute(&self.pool).await?.rows_affected())
+    }
 }

@@ -279,3 +279,16 @@ fn base32_encode(bytes: &[u8]) -> String {
     }
     out
 }
+
+#[tokio::test]
+async fn admin_refuses_a_folder_without_a_database() {
+    let empty = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_visite"))
+        .env_clear()
+        .args(["admin", "--data-dir", empty.path().to_str().unwrap(), "list"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "admin list ran on an empty folder");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("holds no visite database"));
+    assert!(!empty.path().join("visite.db").exists(), "a new database was created");
+}

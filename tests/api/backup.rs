@@ -172,3 +172,23 @@ async fn backups_past_their_period_are_deleted() {
     assert!(!replaced.exists(), "a replaced database older than 14 days was kept");
     assert!(new.exists(), "a fresh backup was deleted");
 }
+
+#[tokio::test]
+async fn restore_ends_the_sessions_of_the_backup() {
+    let mut app = spawn_app().await;
+    let provider = app.provider("praxis-muster").await;
+    let store = Store::open(app.data_dir.path()).await.unwrap();
+    let file = visite::backup::create(&store, app.data_dir.path(), 14, Retention::default()).await.unwrap();
+    store.close().await;
+    app.stop().await;
+
+    let fresh = tempfile::tempdir().unwrap();
+    visite::backup::restore(&file, fresh.path()).await.unwrap();
+    let restored_dir = fresh.path().to_path_buf();
+    let restored = spawn_app_with(move |settings| settings.data_dir = restored_dir).await;
+    let mut old_session = restored.client();
+    old_session.cookie = provider.cookie.clone();
+    assert!(old_session.cookie.is_some());
+    let response = old_session.get("/dashboard").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "a session from the backup still works");
+}
