@@ -73,9 +73,8 @@ impl std::fmt::Debug for IceCandidate {
 /// A message from a browser. Which of them a connection may send depends on
 /// its role (provider or patient) and on the state of the room.
 ///
-/// NOTE: `Debug` still prints names, tokens and note texts, so log a message's
-/// kind, never the message.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// `Debug` prints the message's type only, never a name, token or text.
+#[derive(Clone, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientMessage {
     /// Patient: enter the waiting room under a self-declared display name.
@@ -214,9 +213,9 @@ pub enum ErrorCode {
 
 /// A message from the server to one browser.
 ///
-/// NOTE: `Debug` still prints tokens and note texts, so log a message's kind,
-/// never the message.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// `Debug` prints the message's type only (and an error's code), never a
+/// name, token or text.
+#[derive(Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
     /// Patient (on check-in and then now and then) and provider (during a
@@ -254,6 +253,43 @@ pub enum ServerMessage {
     /// Both participants, or a waiting patient who was sent away.
     CallEnded { reason: EndReason },
     Error { code: ErrorCode },
+}
+
+impl ClientMessage {
+    /// The message's `type`, as the browser sent it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::CheckIn { .. } => "check_in",
+            Self::Resume { .. } => "resume",
+            Self::ResumeCall { .. } => "resume_call",
+            Self::Leave {} => "leave",
+            Self::Admit { .. } => "admit",
+            Self::Remove { .. } => "remove",
+            Self::NotePatient { .. } => "note_patient",
+            Self::Description { .. } => "description",
+            Self::Candidate { .. } => "candidate",
+            Self::MediaState { .. } => "media_state",
+            Self::HangUp {} => "hang_up",
+        }
+    }
+}
+
+impl std::fmt::Debug for ClientMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ClientMessage({})", self.kind())
+    }
+}
+
+impl std::fmt::Debug for ServerMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Error { code } => write!(f, "ServerMessage(error {code:?})"),
+            other => {
+                let kind = serde_json::to_value(other).ok().and_then(|value| value["type"].as_str().map(str::to_owned));
+                write!(f, "ServerMessage({})", kind.unwrap_or_default())
+            }
+        }
+    }
 }
 
 /// Decode a client message, rejecting anything the types do not describe.
@@ -325,5 +361,15 @@ mod tests {
         assert_eq!(text, r#"{"type":"status","state":"waiting"}"#);
         let text = serde_json::to_string(&ServerMessage::CallResumed {}).unwrap();
         assert_eq!(text, r#"{"type":"call_resumed"}"#);
+    }
+
+    #[test]
+    fn debug_prints_no_names_or_tokens() {
+        let check_in = decode(r#"{"type":"check_in","name":"Zyxwort Ada"}"#).unwrap();
+        assert_eq!(format!("{check_in:?}"), "ClientMessage(check_in)");
+        let ticket = ServerMessage::Ticket { token: "secret-token".into() };
+        assert_eq!(format!("{ticket:?}"), "ServerMessage(ticket)");
+        let note = ServerMessage::Status { state: PatientStatus::Waiting, note: Some("Zyxwort".into()) };
+        assert!(!format!("{note:?}").contains("Zyxwort"));
     }
 }
