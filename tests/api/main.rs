@@ -10,6 +10,7 @@ mod pages;
 mod passkeys;
 mod privacy;
 mod resume;
+mod robustness;
 mod signaling_rules;
 mod smtp;
 mod turn;
