@@ -5,7 +5,7 @@ mod assets;
 mod client;
 mod error;
 mod extract;
-mod locale;
+pub mod locale;
 mod pages;
 mod security;
 mod session;
