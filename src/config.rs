@@ -101,6 +101,8 @@ struct FileSettings {
     max_connections: Option<usize>,
     max_connections_per_client: Option<usize>,
     header_read_timeout_seconds: Option<u64>,
+    ws_messages_per_second: Option<u32>,
+    ws_message_burst: Option<u32>,
     #[serde(default)]
     trusted_proxies: Vec<String>,
     tls_cert_file: Option<PathBuf>,
@@ -160,6 +162,11 @@ pub struct Settings {
     /// connection's start or the end of the previous response, so this also
     /// closes idle keep-alive connections.
     pub header_read_timeout_seconds: u64,
+    /// WebSocket frames one connection may send per second, sustained.
+    pub ws_messages_per_second: u32,
+    /// WebSocket frames one connection may send at once above the sustained
+    /// rate, such as the ICE candidates a browser sends when a call starts.
+    pub ws_message_burst: u32,
     /// Reverse proxies whose `X-Forwarded-For` names the real client.
     pub trusted_proxies: Vec<crate::http::IpNetwork>,
     /// Certificate and key files for built-in HTTPS; `None` serves plain HTTP.
@@ -210,6 +217,8 @@ impl Default for Settings {
             max_connections: 4096,
             max_connections_per_client: 64,
             header_read_timeout_seconds: 10,
+            ws_messages_per_second: 20,
+            ws_message_burst: 100,
             trusted_proxies: Vec::new(),
             tls: None,
             log_client_ip_hashes: false,
@@ -270,6 +279,8 @@ impl Settings {
             max_connections: file.max_connections.unwrap_or(defaults.max_connections),
             max_connections_per_client: file.max_connections_per_client.unwrap_or(defaults.max_connections_per_client),
             header_read_timeout_seconds: file.header_read_timeout_seconds.unwrap_or(defaults.header_read_timeout_seconds),
+            ws_messages_per_second: file.ws_messages_per_second.unwrap_or(defaults.ws_messages_per_second),
+            ws_message_burst: file.ws_message_burst.unwrap_or(defaults.ws_message_burst),
             trusted_proxies: file
                 .trusted_proxies
                 .iter()
@@ -326,6 +337,12 @@ impl Settings {
         }
         if !(1..=300).contains(&self.header_read_timeout_seconds) {
             bail!("header_read_timeout_seconds is {}, but must be between 1 and 300", self.header_read_timeout_seconds);
+        }
+        if self.ws_messages_per_second == 0 {
+            bail!("ws_messages_per_second must be at least 1");
+        }
+        if self.ws_message_burst == 0 {
+            bail!("ws_message_burst must be at least 1");
         }
         self.validate_retention()?;
         self.validate_disclosure()?;

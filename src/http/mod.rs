@@ -6,7 +6,7 @@ mod client;
 mod disclosure;
 mod error;
 mod extract;
-mod locale;
+pub mod locale;
 mod pages;
 mod request_log;
 mod security;

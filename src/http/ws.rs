@@ -12,6 +12,7 @@ use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tracing::Instrument;
+use tokio::time::Instant;
 
 use super::{App, ClientIp};
 use super::error::AppError;
@@ -27,7 +28,8 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Largest message the WebSocket layer reads at all. A larger one closes the
 /// connection with code 1009 instead of getting an error message.
 const MAX_FRAME_BYTES: usize = 2 * MAX_MESSAGE_BYTES;
-/// Rule violations after which the server closes the connection.
+/// Rule violations after which the server closes the connection. A frame
+/// over the message rate counts as one.
 const MAX_STRIKES: u32 = 5;
 const PING_INTERVAL: Duration = Duration::from_secs(20);
 /// A connection that sends nothing, not even a pong, for this long is dropped.
@@ -95,6 +97,7 @@ async fn run(app: App, socket: WebSocket, room: ProviderId, role: Role, ip: IpAd
     let mut writer = tokio::spawn(write_loop(sink, outbox).in_current_span());
     let mut strikes = 0u32;
     let mut writer_done = false;
+    let mut rate = MessageRate::new(app.settings.ws_messages_per_second, app.settings.ws_message_burst, Instant::now());
 
     loop {
         let frame = tokio::select! {
@@ -118,6 +121,20 @@ async fn run(app: App, socket: WebSocket, room: ProviderId, role: Role, ip: IpAd
             }
             Ok(Some(Ok(message))) => message,
         };
+        if matches!(message, Message::Close(_)) {
+            break;
+        }
+        if !rate.allow(Instant::now()) {
+            tracing::warn!(conn = connection.id().0, "message rate limit reached, frame dropped");
+            connection.reply_error(ErrorCode::RateLimited);
+            strikes += 1;
+            if strikes >= MAX_STRIKES {
+                tracing::warn!(conn = connection.id().0, strikes, "message rate stays over the limit, closing connection");
+                connection.close(close_code::POLICY_VIOLATION);
+                break;
+            }
+            continue;
+        }
 
         strikes += match message {
             Message::Text(text) => receive(&app, &connection, text.as_str(), role, ip).await,
@@ -141,6 +158,35 @@ async fn run(app: App, socket: WebSocket, room: ProviderId, role: Role, ip: IpAd
     // a few seconds to flush, then end it, which closes the socket.
     if !writer_done && tokio::time::timeout(Duration::from_secs(5), &mut writer).await.is_err() {
         writer.abort();
+    }
+}
+
+/// A token bucket over the frames of one connection: it holds up to `burst`
+/// tokens, refills `per_second` tokens a second, and each frame takes one.
+#[derive(Debug)]
+struct MessageRate {
+    per_second: f64,
+    burst: f64,
+    tokens: f64,
+    updated: Instant,
+}
+
+impl MessageRate {
+    fn new(per_second: u32, burst: u32, now: Instant) -> Self {
+        let burst = f64::from(burst);
+        Self { per_second: f64::from(per_second), burst, tokens: burst, updated: now }
+    }
+
+    /// Takes a token for one frame; returns false when none is left.
+    fn allow(&mut self, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
+        self.updated = now;
+        self.tokens = (self.tokens + elapsed * self.per_second).min(self.burst);
+        if self.tokens < 1.0 {
+            return false;
+        }
+        self.tokens -= 1.0;
+        true
     }
 }
 
@@ -234,5 +280,34 @@ async fn write_loop(mut sink: futures_util::stream::SplitSink<WebSocket, Message
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_rate_allows_a_burst_then_the_sustained_rate() {
+        let start = Instant::now();
+        let mut rate = MessageRate::new(10, 40, start);
+
+        let burst = (0..100).filter(|_| rate.allow(start)).count();
+        assert_eq!(burst, 40, "a full bucket lets exactly the burst through");
+
+        let later = start + Duration::from_millis(500);
+        let refilled = (0..100).filter(|_| rate.allow(later)).count();
+        assert_eq!(refilled, 5, "half a second at 10 per second refills 5 tokens");
+    }
+
+    #[test]
+    fn message_rate_refills_only_up_to_the_burst() {
+        let start = Instant::now();
+        let mut rate = MessageRate::new(10, 40, start);
+        assert!(rate.allow(start));
+
+        let much_later = start + Duration::from_secs(3_600);
+        let allowed = (0..100).filter(|_| rate.allow(much_later)).count();
+        assert_eq!(allowed, 40, "an idle hour refilled more than the burst");
     }
 }

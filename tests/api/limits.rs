@@ -15,11 +15,11 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use crate::helpers::*;
 
 /// A client address other than 127.0.0.1, which the helpers' clients use.
-const FLOODER: &str = "127.0.0.2";
+pub(crate) const FLOODER: &str = "127.0.0.2";
 const BYSTANDER: &str = "127.0.0.3";
 
 /// Open a TCP connection to the app from the loopback address `source`.
-async fn connect_from(app: &TestApp, source: &str) -> TcpStream {
+pub(crate) async fn connect_from(app: &TestApp, source: &str) -> TcpStream {
     let socket = TcpSocket::new_v4().unwrap();
     let source: IpAddr = source.parse().unwrap();
     socket.bind(SocketAddr::new(source, 0)).unwrap();
@@ -28,7 +28,7 @@ async fn connect_from(app: &TestApp, source: &str) -> TcpStream {
 
 /// Read until the server closes the connection and return how long that
 /// took, or `None` if it stays open for `limit`.
-async fn time_until_closed(stream: &mut TcpStream, limit: Duration) -> Option<Duration> {
+pub(crate) async fn time_until_closed(stream: &mut TcpStream, limit: Duration) -> Option<Duration> {
     let start = Instant::now();
     let mut buffer = [0u8; 4096];
     let closed = tokio::time::timeout(limit, async {
@@ -75,7 +75,7 @@ async fn healthz_eventually_from(app: &TestApp, source: &str) {
 }
 
 /// Open a patient WebSocket for `slug` from the loopback address `source`.
-async fn patient_from(app: &TestApp, source: &str, slug: &str) -> Socket {
+pub(crate) async fn patient_from(app: &TestApp, source: &str, slug: &str) -> Socket {
     let stream = connect_from(app, source).await;
     let mut request = format!("ws://127.0.0.1:{}/r/{slug}/ws", app.address.port()).into_client_request().unwrap();
     request.headers_mut().insert("origin", HeaderValue::from_str(&app.origin).unwrap());

@@ -14,6 +14,7 @@ mod privacy;
 mod process;
 mod resume;
 mod retention;
+mod robustness;
 mod signaling_rules;
 mod smtp;
 mod tls;

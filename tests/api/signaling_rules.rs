@@ -258,7 +258,13 @@ async fn second_provider_tab_cannot_take_over_call() {
 
 #[tokio::test]
 async fn provider_that_stops_reading_is_dropped() {
-    let app = spawn_app().await;
+    // The patient sends faster than the message rate limit allows, to fill
+    // the provider's queue quickly; this test is about the queue, not the rate.
+    let app = spawn_app_with(|settings| {
+        settings.ws_messages_per_second = 10_000;
+        settings.ws_message_burst = 10_000;
+    })
+    .await;
     let (mut host, mut patient) = call_in_progress(&app, "praxis-muster").await;
 
     // The provider's page stops reading; the patient keeps sending large candidates.
