@@ -24,8 +24,8 @@ impl Store {
         tx.commit().await
     }
 
-    /// Whether the patient's visit or the call ended, as far as a ticket
-    /// valid at `now` is concerned.
+    /// Returns whether the patient's visit or the call ended, for a ticket
+    /// that is valid at `now`.
     pub async fn visit_ended(&self, provider: ProviderId, patient: i64, call: Option<i64>, now: i64) -> sqlx::Result<bool> {
         sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM ended_visits WHERE provider_id = $1 AND expires_at > $4

@@ -1,8 +1,8 @@
 // Carries a call's signaling messages over a WebSocket that may drop. The
 // media run between the browsers and keep going while the server is out of
-// reach; messages for the other side (an ICE restart's offer and candidates,
-// say) wait here until the server confirms that this page has its side of
-// the call again, and then go out in order.
+// reach. Messages for the other side, such as an ICE restart's offer and
+// candidates, wait here until the server confirms that this page has its side
+// of the call again. Then they go out in order.
 
 /** Messages kept while unlinked; an ICE restart needs far fewer. */
 const MAX_WAITING = 200;

@@ -207,7 +207,7 @@ async fn resume_after_many_queued_messages_keeps_connection() {
     for n in 1..=80 {
         host.send(json!({"type": "candidate", "candidate": candidate(n)})).await;
     }
-    // An answer to a later message shows that the server handled all 80.
+    // The reply to a later message shows that the server handled all 80.
     host.send(json!({"type": "admit", "patient": 1})).await;
     assert_eq!(host.recv_type("error").await["code"], "call_in_progress");
     let mut back = Socket::patient(&app, SLUG).await;
