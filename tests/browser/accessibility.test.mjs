@@ -8,14 +8,14 @@ import AxeBuilder from '@axe-core/playwright';
 
 import {
   checkIn,
-  launchBrowser,
   newContext,
   pageString,
   queueEntry,
   recordSentFrames,
   signUp,
   startCall,
-  startServer,
+  startServerAndBrowser,
+  stopServerAndBrowser,
   uniqueName,
 } from './helpers.mjs';
 
@@ -23,15 +23,10 @@ let server;
 let browser;
 
 before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
+  ({ server, browser } = await startServerAndBrowser());
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await server?.removeData();
-});
+after(() => stopServerAndBrowser(server, browser));
 
 /**
  * Runs axe on the page and fails with every serious or critical violation.

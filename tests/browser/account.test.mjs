@@ -5,21 +5,23 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { launchBrowser, mailedLink, newContext, signUp, startServer, totpCode } from './helpers.mjs';
+import {
+  mailedLink,
+  newContext,
+  signUp,
+  startServerAndBrowser,
+  stopServerAndBrowser,
+  totpCode,
+} from './helpers.mjs';
 
 let server;
 let browser;
 
 before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
+  ({ server, browser } = await startServerAndBrowser());
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await server?.removeData();
-});
+after(() => stopServerAndBrowser(server, browser));
 
 test('second login needs a fresh authenticator code', { timeout: 120_000 }, async () => {
   const context = await newContext(browser, server, 'de-DE');

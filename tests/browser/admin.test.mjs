@@ -6,7 +6,16 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 
-import { VISITE_BIN, checkIn, launchBrowser, newContext, pageString, queueEntry, signUp, startServer } from './helpers.mjs';
+import {
+  checkIn,
+  newContext,
+  pageString,
+  queueEntry,
+  signUp,
+  startServerAndBrowser,
+  stopServerAndBrowser,
+  VISITE_BIN,
+} from './helpers.mjs';
 
 const run = promisify(execFile);
 
@@ -14,15 +23,10 @@ let server;
 let browser;
 
 before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
+  ({ server, browser } = await startServerAndBrowser());
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await server?.removeData();
-});
+after(() => stopServerAndBrowser(server, browser));
 
 /**
  * Runs `visite admin ARGS` on the test server's data folder. The environment

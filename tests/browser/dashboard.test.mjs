@@ -3,21 +3,22 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { launchBrowser, newContext, pageString, signUp, startServer } from './helpers.mjs';
+import {
+  newContext,
+  pageString,
+  signUp,
+  startServerAndBrowser,
+  stopServerAndBrowser,
+} from './helpers.mjs';
 
 let server;
 let browser;
 
 before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
+  ({ server, browser } = await startServerAndBrowser());
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await server?.removeData();
-});
+after(() => stopServerAndBrowser(server, browser));
 
 test('copy button copies the room link', { timeout: 60_000 }, async () => {
   const context = await newContext(browser, server, 'en-US');

@@ -117,6 +117,24 @@ export async function startServer(reuse = {}) {
   }
 }
 
+/** Starts a server and a browser for a test file, which stops them with stopServerAndBrowser. */
+export async function startServerAndBrowser() {
+  const server = await startServer();
+  const browser = await launchBrowser();
+  return { server, browser };
+}
+
+/**
+ * Closes the browser, stops the server and removes its data folder. Either may be missing after a failed start.
+ * @param {Awaited<ReturnType<typeof startServer>> | undefined} server
+ * @param {import('playwright-core').Browser | undefined} browser
+ */
+export async function stopServerAndBrowser(server, browser) {
+  await browser?.close();
+  await server?.stop();
+  await server?.removeData();
+}
+
 /** @param {string[]} [extraArgs] */
 export async function launchBrowser(extraArgs = []) {
   return chromium.launch({ executablePath: CHROMIUM_BIN, args: [...CHROMIUM_ARGS, ...extraArgs] });

@@ -20,6 +20,8 @@ import {
   signUp,
   startCall,
   startServer,
+  startServerAndBrowser,
+  stopServerAndBrowser,
   uniqueName,
   waitForFrames,
 } from './helpers.mjs';
@@ -41,15 +43,10 @@ let server;
 let browser;
 
 before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
+  ({ server, browser } = await startServerAndBrowser());
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await server?.removeData();
-});
+after(() => stopServerAndBrowser(server, browser));
 
 /**
  * Waits until the page shows a six-digit verification code and returns it.
@@ -295,7 +292,7 @@ describe('chat', { timeout: 120_000 }, () => {
       patientInit: record,
     });
     const requests = [providerContext, patientContext].map((context) => recordRequests(context));
-    // The provider's context also holds the pages of the signup, so there may be more.
+    // The provider's context also contains the pages of the signup, so there may be more.
     assert.ok(frames.length >= 2, 'frames of both pages are recorded');
 
     const fromPatient = `Frage ${uniqueName()} <b>fett</b> <img src=x> https://example.invalid/preview`;

@@ -7,7 +7,6 @@ import { after, before, describe, test } from 'node:test';
 import {
   checkIn,
   framesDecoded,
-  launchBrowser,
   mediaStates,
   newContext,
   pageString,
@@ -15,7 +14,8 @@ import {
   remoteVideoTrackState,
   signUp,
   startCall,
-  startServer,
+  startServerAndBrowser,
+  stopServerAndBrowser,
   uniqueName,
   waitForConnected,
   waitForFrames,
@@ -25,15 +25,10 @@ let server;
 let browser;
 
 before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
+  ({ server, browser } = await startServerAndBrowser());
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await server?.removeData();
-});
+after(() => stopServerAndBrowser(server, browser));
 
 describe('during a call', { timeout: 120_000 }, () => {
   test('mute sends media_state and shows on the other side', async () => {

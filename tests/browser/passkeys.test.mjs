@@ -7,21 +7,24 @@ import { after, before, test } from 'node:test';
 
 import AxeBuilder from '@axe-core/playwright';
 
-import { launchBrowser, mailedLink, newContext, pageFaults, startServer, uniqueName, watchConsole } from './helpers.mjs';
+import {
+  mailedLink,
+  newContext,
+  pageFaults,
+  startServerAndBrowser,
+  stopServerAndBrowser,
+  uniqueName,
+  watchConsole,
+} from './helpers.mjs';
 
 let server;
 let browser;
 
 before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
+  ({ server, browser } = await startServerAndBrowser());
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await server?.removeData();
-});
+after(() => stopServerAndBrowser(server, browser));
 
 /**
  * Adds a virtual authenticator that keeps discoverable credentials and

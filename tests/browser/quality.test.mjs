@@ -16,6 +16,8 @@ import {
   signUp,
   startCall,
   startServer,
+  startServerAndBrowser,
+  stopServerAndBrowser,
   watchConsole,
 } from './helpers.mjs';
 
@@ -24,15 +26,10 @@ let server;
 let browser;
 
 before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
+  ({ server, browser } = await startServerAndBrowser());
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await server?.removeData();
-});
+after(() => stopServerAndBrowser(server, browser));
 
 /**
  * Clicks the connection check and returns the result's data-result attribute
@@ -136,7 +133,8 @@ describe('device check', { timeout: 120_000 }, () => {
 
       assert.deepEqual(await roomPageIceServers(room), [{ urls: [`stun:127.0.0.1:${turn.port}`] }]);
       const html = await room.content();
-      assert.ok(secret.length > 0 && !html.includes(secret), 'the patient page contains the TURN secret');
+      assert.ok(secret.length > 0, 'the settings file has no TURN secret');
+      assert.ok(!html.includes(secret), 'the patient page contains the TURN secret');
       assert.ok(!html.includes('credential'), 'the patient page contains a TURN credential');
       assert.equal(await runConnectionCheck(room), 'internet', `turnserver log:\n${turn.output()}`);
       await context.close();

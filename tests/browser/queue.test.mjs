@@ -5,12 +5,12 @@ import { after, before, describe, test } from 'node:test';
 
 import {
   checkIn,
-  launchBrowser,
   newContext,
   pageString,
   queueEntry,
   signUp,
-  startServer,
+  startServerAndBrowser,
+  stopServerAndBrowser,
   uniqueName,
 } from './helpers.mjs';
 
@@ -18,15 +18,10 @@ let server;
 let browser;
 
 before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
+  ({ server, browser } = await startServerAndBrowser());
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await server?.removeData();
-});
+after(() => stopServerAndBrowser(server, browser));
 
 /**
  * Returns the names in the provider's queue, in the order shown.

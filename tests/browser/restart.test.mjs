@@ -8,7 +8,6 @@ import { after, before, test } from 'node:test';
 import {
   checkIn,
   framesDecoded,
-  launchBrowser,
   newContext,
   pageString,
   queueEntry,
@@ -16,25 +15,22 @@ import {
   signUp,
   startCall,
   startServer,
+  startServerAndBrowser,
+  stopServerAndBrowser,
   uniqueName,
 } from './helpers.mjs';
 
-/** How long the server stays down during the call, as the issue asks. */
+/** How long the server stays down during the call. */
 const DOWNTIME_MS = 20_000;
 
 let server;
 let browser;
 
 before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
+  ({ server, browser } = await startServerAndBrowser());
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await server?.removeData();
-});
+after(() => stopServerAndBrowser(server, browser));
 
 test('a waiting patient keeps the place through a server restart', { timeout: 120_000 }, async () => {
   const providerContext = await newContext(browser, server, 'en-US');
