@@ -180,8 +180,8 @@ impl Hub {
         conns.len()
     }
 
-    /// For a shutdown: record how long running calls have lasted, and close
-    /// every connection with code 1012, which tells browsers to reconnect.
+    /// Records how long running calls have lasted, for a shutdown, and closes
+    /// every connection with code 1012, the signal for browsers to reconnect.
     /// The calls go on between the browsers, which resume them on the next server.
     pub fn shut_down(&self) {
         let now = now_millis();
@@ -351,7 +351,7 @@ impl Connection {
         }
 
         let mut shell = lock(&self.room);
-        // A ticket that fails a check is answered like any resumption the room cannot honour.
+        // A ticket that fails a check gets the same reply as any resumption the room cannot honour.
         let effects = match (message, ticket) {
             (ClientMessage::Resume { name, .. }, Some(ticket)) => shell.room.resume(self.conn, ticket, &name, now),
             (ClientMessage::ResumeCall { .. }, Some(ticket)) => shell.room.resume_call(self.conn, ticket, now),

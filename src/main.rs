@@ -136,7 +136,7 @@ async fn admin(command: AdminCommand, overrides: Overrides) -> anyhow::Result<()
     let database = settings.data_dir.join("visite.db");
     if !database.is_file() {
         anyhow::bail!(
-            "{} holds no visite database: give the data folder of the server with --data-dir or --config",
+            "{} contains no visite database: give the data folder of the server with --data-dir or --config",
             settings.data_dir.display()
         );
     }

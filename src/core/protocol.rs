@@ -256,7 +256,7 @@ pub enum ServerMessage {
 }
 
 impl ClientMessage {
-    /// The message's `type`, as the browser sent it.
+    /// Returns the message's `type`, as the browser sent it.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::CheckIn { .. } => "check_in",

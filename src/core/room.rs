@@ -8,10 +8,9 @@
 //! made here, from the connection an event came on.
 //!
 //! A lost connection does not end a visit at once. The room hands every
-//! patient, and the provider during a call, a [`Ticket`] that the caller signs;
-//! with it, a new connection takes back the queue place or its side of the
-//! call within the grace period, on this server or, after a restart, on a new
-//! one. Meanwhile the call's media keep flowing between the two browsers.
+//! patient, and the provider during a call, a [`Ticket`] that the caller signs.
+//! With it, a new connection takes back the queue place or its side of the
+//! call within the grace period, on this server or on a restarted one. Meanwhile the call's media keep flowing between the two browsers.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -335,9 +334,9 @@ impl Room {
         out
     }
 
-    /// A patient connection presents a ticket that the caller has checked:
-    /// it takes back the queue place or the patient's side of the call. `name`
-    /// is used only when this room does not know the patient, after a restart.
+    /// Gives a patient connection back its queue place or its side of the
+    /// call, from a ticket the caller has checked. `name` is used only when
+    /// this room does not know the patient, after a restart.
     pub fn resume(&mut self, conn: ConnId, ticket: Ticket, name: &str, now: Millis) -> Vec<Effect> {
         let mut out = Vec::new();
         match self.conns.get(&conn) {
@@ -425,8 +424,8 @@ impl Room {
         out
     }
 
-    /// A provider connection presents the ticket of a call that the caller
-    /// has checked, and takes back the provider's side of it.
+    /// Gives a provider connection back the provider's side of a call, from
+    /// a ticket of that call the caller has checked.
     pub fn resume_call(&mut self, conn: ConnId, ticket: Ticket, now: Millis) -> Vec<Effect> {
         let mut out = Vec::new();
         match self.conns.get(&conn) {
@@ -529,7 +528,7 @@ impl Room {
         }
 
         // Renew tickets a third of the way into their life, so a page that
-        // loses its connection holds one that is valid for most of the grace period.
+        // loses its connection has one that is valid for most of the grace period.
         let renew_after = grace / 3;
         let due: Vec<PatientId> = self
             .patients
@@ -635,7 +634,7 @@ impl Room {
         });
 
         out.push(Effect::CallStarted { call: id, at: now });
-        // The tickets go first, so a page holds one as soon as its call starts.
+        // The tickets go first, so a page has one as soon as its call starts.
         self.issue_patient_ticket(patient, now, out);
         self.issue_provider_ticket(now, out);
         out.push(Effect::Send { to: patient_conn, message: call_started(id, Side::Patient) });
@@ -751,7 +750,7 @@ impl Room {
         }
     }
 
-    /// The side of the running call that `conn` holds.
+    /// Returns the side of the running call that `conn` has.
     fn call_side(&self, conn: ConnId) -> Result<Side, Refusal> {
         let role = self.conns.get(&conn).copied();
         match (self.call.as_ref().and_then(|call| call.side_of(conn)), role) {
@@ -811,7 +810,7 @@ fn other(side: Side) -> Side {
     }
 }
 
-/// The call_started message for one side. The patient is polite: when both
+/// Builds the call_started message for one side. The patient is polite: when both
 /// sides offer at once, the patient's browser rolls back and takes the
 /// provider's offer. The caller fills in the ICE servers per person.
 fn call_started(call: CallId, side: Side) -> ServerMessage {

@@ -9,7 +9,7 @@ const PROVIDER: ConnId = ConnId(1);
 const ALICE: ConnId = ConnId(10);
 const BOB: ConnId = ConnId(11);
 
-/// The last ticket the room issued to `conn`.
+/// Returns the last ticket the room issued to `conn`.
 fn ticket_for(effects: &[Effect], conn: ConnId) -> Ticket {
     effects
         .iter()
@@ -186,7 +186,7 @@ fn replay_after_call_end_gets_nothing() {
     assert!(sends_to(&effects, ALICE).is_empty());
 }
 
-/// A room with a provider and Alice checked in as patient 1, and Alice's ticket.
+/// Returns a room with a provider and Alice checked in as patient 1, and Alice's ticket.
 fn room_with_alice_ticket() -> (Room, Ticket) {
     let mut room = Room::new(Limits::default());
     room.provider_connected(PROVIDER);
@@ -256,7 +256,7 @@ fn expired_or_provider_ticket_cannot_resume_a_place() {
 }
 
 #[test]
-fn a_restarted_room_takes_back_waiting_patients_in_check_in_order() {
+fn restarted_room_keeps_check_in_order() {
     let (mut old, alice) = room_with_alice_ticket();
     old.patient_connected(BOB, 0);
     let bob = ticket_for(&old.handle(BOB, ClientMessage::CheckIn { name: "Bob".into() }, 2_000), BOB);
@@ -277,7 +277,7 @@ fn a_restarted_room_takes_back_waiting_patients_in_check_in_order() {
 }
 
 #[test]
-fn a_lost_connection_keeps_the_call_and_queues_messages_for_the_missing_side() {
+fn lost_connection_keeps_call_and_queues() {
     let mut room = room_with_alice();
     let effects = room.handle(PROVIDER, ClientMessage::Admit { patient: PatientId(1) }, 5_000);
     let alice = ticket_for(&effects, ALICE);
@@ -300,7 +300,7 @@ fn a_lost_connection_keeps_the_call_and_queues_messages_for_the_missing_side() {
 }
 
 #[test]
-fn a_side_that_does_not_come_back_ends_the_call() {
+fn missing_side_ends_call_after_grace() {
     let mut room = room_with_alice();
     room.handle(PROVIDER, ClientMessage::Admit { patient: PatientId(1) }, 5_000);
     room.disconnected(ALICE, 6_000);
@@ -312,7 +312,7 @@ fn a_side_that_does_not_come_back_ends_the_call() {
 }
 
 #[test]
-fn both_sides_take_back_a_call_on_a_restarted_server() {
+fn restarted_room_resumes_both_call_sides() {
     let mut old = room_with_alice();
     let effects = old.handle(PROVIDER, ClientMessage::Admit { patient: PatientId(1) }, 5_000);
     let (alice, provider) = (ticket_for(&effects, ALICE), ticket_for(&effects, PROVIDER));
@@ -348,7 +348,7 @@ fn both_sides_take_back_a_call_on_a_restarted_server() {
 }
 
 #[test]
-fn a_patient_ticket_cannot_take_the_provider_side() {
+fn patient_ticket_cannot_resume_provider_side() {
     let mut room = room_with_alice();
     let effects = room.handle(PROVIDER, ClientMessage::Admit { patient: PatientId(1) }, 5_000);
     let alice = ticket_for(&effects, ALICE);

@@ -134,7 +134,7 @@ fn is_combining_mark(c: char) -> bool {
         | '\u{3099}' | '\u{309A}' | '\u{FE20}'..='\u{FE2F}')
 }
 
-/// Longest note a provider may show a waiting patient, in characters.
+/// Maximum length of a provider's note to a waiting patient, in characters.
 pub const NOTE_MAX_CHARS: usize = 200;
 
 /// A provider's short note to one waiting patient, such as "about 5 minutes":

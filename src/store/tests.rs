@@ -69,7 +69,7 @@ async fn calls_newest_first() {
 }
 
 #[tokio::test]
-async fn a_call_recorded_twice_keeps_one_row_with_the_longer_duration() {
+async fn call_recorded_twice_keeps_longer_row() {
     let (_dir, store) = open_temp().await;
     let id = store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
     store.record_call(id, 100, 40).await.unwrap();

@@ -42,7 +42,7 @@ export function chatText(text) {
   return trimmed;
 }
 
-/** A token bucket: `take()` says whether one more event fits the rate. */
+/** A token bucket: `take()` returns whether one more event fits the rate. */
 export class RateLimit {
   #burst;
   #perSecond;

@@ -188,8 +188,8 @@ class ProviderPage {
     if (detail.intentional || this.#roomClosed) {
       return;
     }
-    // The media go on between the browsers; the server keeps the provider's
-    // side of the call for the grace period, and the ticket takes it back.
+    // The media go on between the browsers. The server keeps the provider's
+    // side of the call for the grace period, so the ticket can take it back.
     if (this.#call) {
       this.#link.unlink();
       this.#callReconnecting.hidden = false;

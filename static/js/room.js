@@ -136,7 +136,7 @@ class PatientPage {
   #call = null;
   /** The name sent with check_in, kept until the first ticket arrives. @type {string | null} */
   #pendingName = null;
-  /** True from sending check_in or resume until the status that answers it. */
+  /** True from sending check_in or resume until the status sent in reply. */
   #awaitingStatus = false;
   #reconnectAttempt = 0;
   /** @type {number | undefined} */
@@ -412,7 +412,7 @@ class PatientPage {
     call.start(stream);
   }
 
-  /** The server holds this page's side of the call again. */
+  /** Resumes the call after the server gave this page its side of the call again. */
   #callResumed() {
     this.#reconnectAttempt = 0;
     if (!this.#call) {
@@ -426,9 +426,9 @@ class PatientPage {
   }
 
   /**
-   * A page that goes away during a call hangs up, so the practice need not
-   * wait for the grace period to run out; outside a call, the stored visit is
-   * kept fresh for a reload.
+   * Hangs up when the page goes away during a call, so the practice need not
+   * wait for the grace period to run out. Outside a call, it keeps the stored
+   * visit fresh for a reload.
    */
   #pageHidden() {
     if (this.#view === 'call' && this.#link.linked) {

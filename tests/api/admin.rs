@@ -289,6 +289,6 @@ async fn admin_refuses_a_folder_without_a_database() {
         .output()
         .unwrap();
     assert!(!output.status.success(), "admin list ran on an empty folder");
-    assert!(String::from_utf8_lossy(&output.stderr).contains("holds no visite database"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("contains no visite database"));
     assert!(!empty.path().join("visite.db").exists(), "a new database was created");
 }

@@ -227,7 +227,7 @@ impl TestApp {
         self.task = Some(task);
     }
 
-    /// The calls recorded for a room, newest first, read from the database.
+    /// Returns the calls recorded for a room, newest first, read from the database.
     pub async fn calls_of(&self, slug: &str) -> Vec<visite::store::CallRecord> {
         let store = visite::store::Store::open(self.data_dir.path()).await.unwrap();
         let provider = store.provider_by_slug(slug).await.unwrap().expect("the room exists");
