@@ -211,17 +211,35 @@ export function totpCode(base32, nowMs = Date.now()) {
 
 /**
  * Finds the newest link to `path` in the mails the server wrote to its outbox
- * folder. Bodies may be quoted-printable or base64 encoded.
+ * folder. Bodies may be quoted-printable or base64 encoded. The server writes
+ * mail in the background after it answers, so this waits up to 20 seconds.
  * @param {{ dataDir: string }} server
  * @param {string} path such as `/verify-email`
  */
 export async function mailedLink(server, path) {
-  const files = (await readAllFiles(join(server.dataDir, 'outbox'))).filter((file) => file.path.endsWith('.eml'));
-  files.sort((a, b) => a.path.localeCompare(b.path));
+  const folder = join(server.dataDir, 'outbox');
   const pattern = new RegExp(`https?://[^\\s"<>]*${path.replace(/[/-]/g, '\\$&')}\\?token=[A-Za-z0-9_-]+`);
+  const deadline = Date.now() + 20_000;
+  do {
+    const link = await newestLink(folder, pattern);
+    if (link) {
+      return link;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  } while (Date.now() < deadline);
+  assert.fail(`no mail in ${folder} contains a ${path} link after 20 s`);
+}
 
-  for (const file of files.reverse()) {
-    const raw = file.bytes.toString('utf8');
+/**
+ * Searches the finished `.eml` files of an outbox folder, newest first.
+ * Temporary files are skipped, as they may vanish while being read.
+ * @param {string} folder
+ * @param {RegExp} pattern
+ */
+async function newestLink(folder, pattern) {
+  const names = (await readdir(folder).catch(() => [])).filter((name) => name.endsWith('.eml')).sort().reverse();
+  for (const name of names) {
+    const raw = (await readFile(join(folder, name))).toString('utf8');
     const quotedPrintable = raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
     const base64 = (raw.match(/^[A-Za-z0-9+/=\r\n]{40,}$/gm) ?? []).map((block) => Buffer.from(block, 'base64').toString('utf8'));
     for (const text of [quotedPrintable, ...base64, raw]) {
@@ -231,7 +249,7 @@ export async function mailedLink(server, path) {
       }
     }
   }
-  assert.fail(`no mail in ${server.dataDir}/outbox contains a ${path} link`);
+  return null;
 }
 
 /**
