@@ -245,15 +245,18 @@ impl Hub {
                 Effect::Close { conn } => close(shell, conn, close_code::NORMAL),
                 Effect::Refused { conn, refusal } => {
                     tracing::warn!(room = provider.0, conn = conn.0, ?refusal, "message refused");
+                    crate::metrics::count_rejected(refusal);
                     if refusal.is_abuse() {
                         *strikes.entry(conn).or_default() += 1;
                     }
                 }
                 Effect::CallStarted { call, .. } => {
                     tracing::info!(room = provider.0, call = call.0, "call started");
+                    crate::metrics::count_call_setup();
                 }
                 Effect::CallResumed { call } => {
                     tracing::info!(room = provider.0, call = call.0, "call side resumed");
+                    crate::metrics::count_call_resumption();
                 }
                 Effect::CallRecord { call, started_at, until, ended } => {
                     self.record_call(provider, call.0, started_at, until, ended);
@@ -311,6 +314,32 @@ impl Hub {
             written.await;
         }
     }
+
+    /// Counts the rooms, connections, waiting patients and calls of this
+    /// server at this moment, for the metrics endpoint.
+    pub fn stats(&self) -> HubStats {
+        let rooms: Vec<_> = lock(&self.rooms).values().cloned().collect();
+        let mut stats = HubStats { rooms: rooms.len(), ..HubStats::default() };
+        for room in rooms {
+            let shell = lock(&room);
+            let (providers, patients) = shell.room.connection_counts();
+            stats.provider_connections += providers;
+            stats.patient_connections += patients;
+            stats.waiting_patients += shell.room.waiting_count();
+            stats.active_calls += usize::from(shell.room.has_call());
+        }
+        stats
+    }
+}
+
+/// Counts over every live room of a hub, taken at one moment.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct HubStats {
+    pub rooms: usize,
+    pub provider_connections: usize,
+    pub patient_connections: usize,
+    pub waiting_patients: usize,
+    pub active_calls: usize,
 }
 
 impl Connection {
@@ -406,6 +435,7 @@ fn send(shell: &mut RoomShell, to: ConnId, message: &ServerMessage) -> bool {
         return true;
     }
     tracing::warn!(conn = to.0, "connection too slow, closing it");
+    crate::metrics::count_slow_connection_dropped();
     if let Some(outbox) = shell.outboxes.remove(&to) {
         outbox.kill.notify_one();
     }

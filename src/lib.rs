@@ -17,6 +17,7 @@ pub mod hub;
 pub mod i18n;
 pub mod mail;
 pub mod legal;
+pub mod metrics;
 pub mod password;
 pub mod redact;
 pub mod retention;

@@ -801,6 +801,17 @@ impl Room {
             out.push(Effect::Send { to: conn, message: message.clone() });
         }
     }
+
+    /// Returns the open connections of this room as (provider, patient) counts.
+    pub fn connection_counts(&self) -> (usize, usize) {
+        let providers = self.conns.values().filter(|role| **role == Role::Provider).count();
+        (providers, self.conns.len() - providers)
+    }
+
+    /// True while this room has a call, including one whose sides are reconnecting.
+    pub fn has_call(&self) -> bool {
+        self.call.is_some()
+    }
 }
 
 fn other(side: Side) -> Side {

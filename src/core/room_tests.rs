@@ -560,3 +560,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn counts_follow_connections_and_call() {
+    let mut room = room_with_alice();
+    room.patient_connected(BOB, 0);
+    assert_eq!(room.connection_counts(), (1, 2));
+    assert_eq!(room.waiting_count(), 1);
+    assert!(!room.has_call());
+
+    room.handle(PROVIDER, ClientMessage::Admit { patient: PatientId(1) }, 2_000);
+    assert!(room.has_call());
+    assert_eq!(room.waiting_count(), 0);
+
+    room.disconnected(BOB, 3_000);
+    assert_eq!(room.connection_counts(), (1, 1));
+    room.handle(PROVIDER, ClientMessage::HangUp {}, 4_000);
+    assert!(!room.has_call());
+    assert_eq!(room.connection_counts(), (1, 0), "the ended patient's connection still counts");
+}

@@ -21,6 +21,7 @@ use super::session::CurrentProvider;
 use crate::core::protocol::{self, ClientMessage, ErrorCode};
 use crate::core::validate::Slug;
 use crate::hub::{Connection, Outbound, Role, close_code};
+use crate::metrics::CloseReason;
 use crate::store::{Provider, ProviderId};
 
 /// Largest message the protocol accepts. A browser's offer is about 5.4 KB.
@@ -99,30 +100,30 @@ async fn run(app: App, socket: WebSocket, room: ProviderId, role: Role, ip: IpAd
     let mut writer_done = false;
     let mut rate = MessageRate::new(app.settings.ws_messages_per_second, app.settings.ws_message_burst, Instant::now());
 
-    loop {
+    let reason = loop {
         let frame = tokio::select! {
             frame = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => frame,
             _ = &mut writer => {
                 writer_done = true;
-                break;
+                break CloseReason::Server;
             }
-            () = connection.killed() => break,
+            () = connection.killed() => break CloseReason::TooSlow,
         };
         let message = match frame {
             Err(_) => {
                 tracing::info!(conn = connection.id().0, "connection idle, closing it");
-                break;
+                break CloseReason::Idle;
             }
-            Ok(None) => break,
+            Ok(None) => break CloseReason::Client,
             Ok(Some(Err(error))) => {
                 tracing::info!(conn = connection.id().0, %error, "connection failed");
                 connection.close(close_code_for(&error));
-                break;
+                break CloseReason::Error;
             }
             Ok(Some(Ok(message))) => message,
         };
         if matches!(message, Message::Close(_)) {
-            break;
+            break CloseReason::Client;
         }
         if !rate.allow(Instant::now()) {
             tracing::warn!(conn = connection.id().0, "message rate limit reached, frame dropped");
@@ -131,7 +132,7 @@ async fn run(app: App, socket: WebSocket, room: ProviderId, role: Role, ip: IpAd
             if strikes >= MAX_STRIKES {
                 tracing::warn!(conn = connection.id().0, strikes, "message rate stays over the limit, closing connection");
                 connection.close(close_code::POLICY_VIOLATION);
-                break;
+                break CloseReason::RateLimited;
             }
             continue;
         }
@@ -142,15 +143,16 @@ async fn run(app: App, socket: WebSocket, room: ProviderId, role: Role, ip: IpAd
                 connection.reply_error(ErrorCode::InvalidMessage);
                 1
             }
-            Message::Close(_) => break,
+            Message::Close(_) => break CloseReason::Client,
             Message::Ping(_) | Message::Pong(_) => 0,
         };
         if strikes >= MAX_STRIKES {
             tracing::warn!(conn = connection.id().0, strikes, "too many invalid messages, closing connection");
             connection.close(close_code::POLICY_VIOLATION);
-            break;
+            break CloseReason::Invalid;
         }
-    }
+    };
+    crate::metrics::count_websocket_closed(reason);
 
     // Leave the room before the writer finishes, so the peer learns of it at once.
     drop(connection);
