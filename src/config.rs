@@ -77,6 +77,13 @@ pub struct Overrides {
     /// PEM file with the TLS private key that belongs to --tls-cert-file.
     #[arg(long, env = "VISITE_TLS_KEY_FILE", value_name = "FILE")]
     pub tls_key_file: Option<PathBuf>,
+    /// Address and port of a second listener for /metrics, /healthz and
+    /// /readyz, without authentication, such as 127.0.0.1:9090 [default: none].
+    #[arg(long, env = "VISITE_ADMIN_LISTEN", value_name = "ADDR")]
+    pub admin_listen: Option<SocketAddr>,
+    /// File with a bearer token that unlocks /metrics on the main listener [default: none, /metrics there is 404].
+    #[arg(long, env = "VISITE_METRICS_TOKEN_FILE", value_name = "FILE")]
+    pub metrics_token_file: Option<PathBuf>,
 }
 
 /// The settings file. Unknown keys are an error, so a typo cannot silently
@@ -114,6 +121,8 @@ struct FileSettings {
     legal_dir: Option<PathBuf>,
     security_contact: Option<String>,
     security_policy_url: Option<String>,
+    admin_listen: Option<SocketAddr>,
+    metrics_token_file: Option<PathBuf>,
     turn: Option<TurnFile>,
 }
 
@@ -188,6 +197,12 @@ pub struct Settings {
     pub security_contact: Option<String>,
     /// `https:` URL of the operator's disclosure policy, for security.txt.
     pub security_policy_url: Option<String>,
+    /// Second listener for /metrics, /healthz and /readyz, without
+    /// authentication; `None` opens no second listener.
+    pub admin_listen: Option<SocketAddr>,
+    /// Bearer token for /metrics on the main listener, read from
+    /// `metrics_token_file`; `None` makes /metrics there return 404.
+    pub metrics_token: Option<Secret>,
     pub turn: TurnSettings,
 }
 
@@ -228,6 +243,8 @@ impl Default for Settings {
             legal_dir: None,
             security_contact: None,
             security_policy_url: None,
+            admin_listen: None,
+            metrics_token: None,
             turn: TurnSettings::default(),
         }
     }
@@ -244,6 +261,8 @@ impl std::fmt::Debug for Settings {
             .field("second_factor", &self.second_factor)
             .field("tls", &self.tls)
             .field("log_client_ip_hashes", &self.log_client_ip_hashes)
+            .field("admin_listen", &self.admin_listen)
+            .field("metrics_token", &self.metrics_token)
             .field("turn", &self.turn)
             .finish_non_exhaustive()
     }
@@ -261,6 +280,7 @@ impl Settings {
             overrides.tls_cert_file.or(file.tls_cert_file),
             overrides.tls_key_file.or(file.tls_key_file),
         )?;
+        let metrics_token = overrides.metrics_token_file.or(file.metrics_token_file).map(|path| read_metrics_token(&path)).transpose()?;
 
         let settings = Settings {
             listen: overrides.listen.or(file.listen).unwrap_or(defaults.listen),
@@ -295,6 +315,8 @@ impl Settings {
             legal_dir: file.legal_dir,
             security_contact: file.security_contact,
             security_policy_url: file.security_policy_url,
+            admin_listen: overrides.admin_listen.or(file.admin_listen),
+            metrics_token,
             turn,
         };
         settings.validate()?;
@@ -343,6 +365,9 @@ impl Settings {
         }
         if self.ws_message_burst == 0 {
             bail!("ws_message_burst must be at least 1");
+        }
+        if self.admin_listen.is_some_and(|admin| admin == self.listen && admin.port() != 0) {
+            bail!("admin_listen is {}, the same address as listen: give the admin listener a port of its own", self.listen);
         }
         self.validate_retention()?;
         self.validate_disclosure()?;
@@ -545,6 +570,24 @@ fn read_secret(path: &Path) -> anyhow::Result<Secret> {
         bail!("TURN secret_file {} is empty: `visite turn-config` generates a secret", path.display());
     }
     Ok(secret)
+}
+
+/// Shortest accepted metrics token, in characters.
+const MIN_METRICS_TOKEN_LENGTH: usize = 16;
+
+/// Reads the bearer token for /metrics. Surrounding white space, such as the
+/// final line break, is not part of it.
+fn read_metrics_token(path: &Path) -> anyhow::Result<Secret> {
+    let hint = "write a long random one, for example with `openssl rand -hex 32`";
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read metrics_token_file {}", path.display()))?;
+    let token = Secret::new(&text);
+    if token.expose().len() < MIN_METRICS_TOKEN_LENGTH {
+        bail!("metrics_token_file {} contains fewer than {MIN_METRICS_TOKEN_LENGTH} characters: {hint}", path.display());
+    }
+    if token.expose().chars().any(|c| c.is_whitespace() || c.is_control()) {
+        bail!("metrics_token_file {} contains white space inside the token: {hint}", path.display());
+    }
+    Ok(token)
 }
 
 /// Return the WebAuthn relying party id of an origin, which is its domain
@@ -885,6 +928,56 @@ mod tests {
         let bound: SocketAddr = "127.0.0.1:8443".parse().unwrap();
         assert_eq!(settings.link_origin(bound), "https://localhost:8443");
         assert!(settings.allowed_origins(bound).contains(&"https://127.0.0.1:8443".to_owned()));
+    }
+
+    #[test]
+    fn metrics_token_file_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let token_path = dir.path().join("metrics-token");
+        std::fs::write(&token_path, "scrape-token-0123456789\n").unwrap();
+        let path = dir.path().join("visite.toml");
+        std::fs::write(&path, format!("metrics_token_file = {:?}\n", token_path.display().to_string())).unwrap();
+        let settings = Settings::load(Overrides { config: Some(path), ..Overrides::default() }).unwrap();
+        assert_eq!(settings.metrics_token, Some(Secret::new("scrape-token-0123456789")));
+        assert!(!format!("{settings:?}").contains("scrape-token"), "{settings:?}");
+        assert_eq!(Settings::default().metrics_token, None);
+    }
+
+    #[test]
+    fn metrics_token_file_rejects_weak_tokens() {
+        let dir = tempfile::tempdir().unwrap();
+        let token_path = dir.path().join("metrics-token");
+        let cases = [("short-token\n", "fewer than 16"), ("\n", "fewer than 16"), ("scrape token 0123456789", "white space")];
+        for (text, expected) in cases {
+            std::fs::write(&token_path, text).unwrap();
+            let overrides = Overrides { metrics_token_file: Some(token_path.clone()), ..Overrides::default() };
+            let error = format!("{:#}", Settings::load(overrides).unwrap_err());
+            assert!(error.contains(expected), "{text:?}: {error}");
+        }
+        let missing = Overrides { metrics_token_file: Some(dir.path().join("absent")), ..Overrides::default() };
+        let error = format!("{:#}", Settings::load(missing).unwrap_err());
+        assert!(error.contains("cannot read metrics_token_file"), "{error}");
+    }
+
+    #[test]
+    fn admin_listen_from_file_and_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("visite.toml");
+        std::fs::write(&path, "admin_listen = \"127.0.0.1:9090\"\n").unwrap();
+        let from_file = Settings::load(Overrides { config: Some(path.clone()), ..Overrides::default() }).unwrap();
+        assert_eq!(from_file.admin_listen, Some("127.0.0.1:9090".parse().unwrap()));
+
+        let flag = Some("127.0.0.1:9191".parse().unwrap());
+        let overrides = Overrides { config: Some(path), admin_listen: flag, ..Overrides::default() };
+        assert_eq!(Settings::load(overrides).unwrap().admin_listen, flag);
+        assert_eq!(Settings::default().admin_listen, None);
+    }
+
+    #[test]
+    fn admin_listen_needs_its_own_port() {
+        let settings = Settings { admin_listen: Some(DEFAULT_LISTEN.parse().unwrap()), ..Settings::default() };
+        let error = settings.validate().unwrap_err();
+        assert!(format!("{error:#}").contains("a port of its own"), "{error:#}");
     }
 
     #[test]

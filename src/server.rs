@@ -1,5 +1,6 @@
 //! Start and stop one server process.
 
+mod admin_listener;
 mod limits;
 mod listener;
 mod tls;
@@ -21,6 +22,7 @@ use crate::hub::Hub;
 use crate::mail::{MailSettings, Mailer};
 use crate::store::Store;
 use crate::tickets::TicketKey;
+use admin_listener::AdminListener;
 use limits::ConnectionLimits;
 use listener::{Acceptor, Phase};
 use tls::CertificateStore;
@@ -44,6 +46,8 @@ pub fn init_logging(format: LogFormat) {
 /// A server bound to its port, ready to serve.
 pub struct Server {
     listener: TcpListener,
+    /// The listener for metrics and probes, when `admin_listen` is set.
+    admin_listener: Option<TcpListener>,
     app: crate::http::App,
     /// `None` serves plain HTTP.
     certificates: Option<Arc<CertificateStore>>,
@@ -64,6 +68,12 @@ impl Server {
             .await
             .with_context(|| format!("cannot listen on {}: is another server running there?", settings.listen))?;
         let bound = listener.local_addr()?;
+        let admin_listener = match settings.admin_listen {
+            Some(address) => Some(admin_listener::bind(address).await?),
+            None => None,
+        };
+        // Install the metrics recorder before anything counts.
+        crate::metrics::handle();
 
         let limits = Limits {
             max_waiting: settings.max_waiting_patients,
@@ -81,7 +91,7 @@ impl Server {
         };
         let legal = crate::legal::LegalTexts::load(settings.legal_dir.as_deref())?;
         let app = AppState::new(store, mailer, hub, settings, bound, webauthn, client_ip_hasher, legal);
-        Ok(Self { listener, app, certificates, _lock: lock })
+        Ok(Self { listener, admin_listener, app, certificates, _lock: lock })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -92,9 +102,20 @@ impl Server {
         &self.app.link_origin
     }
 
+    /// Returns the address of the admin listener, if `admin_listen` is set.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin_listener.as_ref().and_then(|listener| listener.local_addr().ok())
+    }
+
+    /// Returns the server's database handle. Tests close it to see `/readyz` fail.
+    pub fn store(&self) -> Store {
+        self.app.store.clone()
+    }
+
     /// Serve until `shutdown` completes, then close every connection.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         spawn_upkeep(self.app.clone());
+        let admin = self.admin_listener.map(|listener| AdminListener::spawn(listener, self.app.clone()));
         let hub = self.app.hub.clone();
         let store = self.app.store.clone();
         let settings = &self.app.settings;
@@ -123,6 +144,9 @@ impl Server {
 
         acceptor.run(shutdown).await;
         tracing::info!(open = limits.open(), "shutting down");
+        if let Some(admin) = admin {
+            admin.stop().await;
+        }
         // WebSocket tasks never end by themselves: end them, so the shutdown
         // only waits for requests in flight.
         hub.shut_down();

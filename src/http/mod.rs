@@ -6,7 +6,9 @@ mod client;
 mod disclosure;
 mod error;
 mod extract;
+mod health;
 pub mod locale;
+mod metrics;
 mod pages;
 mod request_log;
 mod security;
@@ -19,6 +21,7 @@ pub(crate) use pages::slug_error_key;
 pub(crate) use account::{check_text, collapse, is_plausible_email};
 pub(crate) use session::new_token;
 pub use request_log::ClientIpHasher;
+pub use metrics::admin_router;
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
@@ -36,8 +39,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
+use tower_http::trace::{DefaultOnResponse, OnResponse, TraceLayer};
+use tracing::{Level, Span};
 
 use crate::config::Settings;
 use crate::hub::Hub;
@@ -70,6 +73,8 @@ pub struct AppState {
     pub client_ip_hasher: Option<ClientIpHasher>,
     /// The operator's terms of use and privacy notice, where given.
     pub legal: crate::legal::LegalTexts,
+    /// The previous outcome of `/readyz`.
+    pub readiness: health::Readiness,
 }
 
 pub type App = Arc<AppState>;
@@ -100,6 +105,7 @@ impl AppState {
             webauthn,
             client_ip_hasher,
             legal,
+            readiness: health::Readiness::default(),
         })
     }
 
@@ -119,7 +125,9 @@ pub fn router(app: App) -> Router {
 
     Router::new()
         .route("/", get(pages::home))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::metrics_with_token))
         .route("/terms", get(pages::terms))
         .route("/privacy", get(pages::privacy))
         .route("/.well-known/security.txt", get(disclosure::security_txt))
@@ -144,11 +152,17 @@ pub fn router(app: App) -> Router {
                 HeaderValue::from_static(security::STRICT_TRANSPORT_SECURITY),
             )
         })))
+        .layer(middleware::from_fn(metrics::record_latency))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(move |request: &Request<_>| request_log::request_span(&span_app, request))
-                // One line per response with status and latency, inside the request's span.
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                // One line per response with status and latency, inside the
+                // request's span; probes and scrapes log it at debug level.
+                .on_response(|response: &axum::response::Response, latency: Duration, span: &Span| {
+                    let quiet = response.extensions().get::<health::QuietAccessLog>().is_some();
+                    let level = if quiet { Level::DEBUG } else { Level::INFO };
+                    DefaultOnResponse::new().level(level).on_response(response, latency, span);
+                }),
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
@@ -166,6 +180,7 @@ pub const ROOM_CHECK_INTERVAL: Duration = Duration::from_secs(2);
 /// accounts, and make the daily backup.
 pub fn spawn_upkeep(app: App) {
     crate::hub::spawn_ticker(app.hub.clone(), Duration::from_secs(2));
+    crate::metrics::spawn_upkeep(Duration::from_secs(5));
     spawn_room_check(app.clone());
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(Duration::from_secs(60));

@@ -8,6 +8,7 @@ mod keys;
 mod email_tokens;
 mod ended;
 mod factors;
+mod health;
 mod passkeys;
 mod providers;
 mod security;

@@ -154,7 +154,8 @@ async fn full_flows_log_no_protected_values() {
 async fn json_log_lines_carry_request_id() {
     let dir = tempfile::tempdir().unwrap();
     let server = crate::process::ServerProcess::start(&dir.path().join("data"), &["--log-format".as_ref(), "json".as_ref()]);
-    let response = reqwest::get(format!("http://127.0.0.1:{}/healthz", server.port)).await.unwrap();
+    // Probes log their response at debug level, so a page request is used here.
+    let response = reqwest::get(format!("http://127.0.0.1:{}/terms", server.port)).await.unwrap();
     assert_eq!(response.status(), 200);
     let request_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
     server.wait_for_stderr(&request_id).await;
@@ -169,5 +170,5 @@ async fn json_log_lines_carry_request_id() {
         .iter()
         .find(|line| line["span"]["id"] == request_id.as_str() && line["fields"]["status"] == 200)
         .unwrap_or_else(|| panic!("no response line with request id {request_id}:\n{stderr}"));
-    assert_eq!(response_line["span"]["path"], "/healthz");
+    assert_eq!(response_line["span"]["path"], "/terms");
 }

@@ -1,0 +1,12 @@
+//! The database check behind `/readyz`.
+
+use super::Store;
+
+impl Store {
+    /// Runs a trivial query, which fails when the database cannot be reached
+    /// or the pool was closed.
+    pub async fn ping(&self) -> sqlx::Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
