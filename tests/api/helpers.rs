@@ -54,9 +54,13 @@ impl Write for LogWriter {
 
 pub struct TestApp {
     pub address: SocketAddr,
+    /// The admin listener's address, when the settings set `admin_listen`.
+    pub admin_address: Option<SocketAddr>,
     pub origin: String,
     pub data_dir: tempfile::TempDir,
     settings: Settings,
+    /// The running server's database handle.
+    store: visite::store::Store,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -75,28 +79,41 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     };
     customise(&mut settings);
 
-    let (address, shutdown, task) = start_server(settings.clone()).await;
-    settings.listen = address;
+    let started = start_server(settings.clone()).await;
+    settings.listen = started.address;
+    settings.admin_listen = started.admin_address;
     TestApp {
-        address,
-        origin: format!("http://127.0.0.1:{}", address.port()),
+        address: started.address,
+        admin_address: started.admin_address,
+        origin: format!("http://127.0.0.1:{}", started.address.port()),
         data_dir,
         settings,
-        shutdown: Some(shutdown),
-        task: Some(task),
+        store: started.store,
+        shutdown: Some(started.shutdown),
+        task: Some(started.task),
     }
 }
 
 type ServerTask = tokio::task::JoinHandle<anyhow::Result<()>>;
 
-async fn start_server(settings: Settings) -> (SocketAddr, tokio::sync::oneshot::Sender<()>, ServerTask) {
+struct StartedServer {
+    address: SocketAddr,
+    admin_address: Option<SocketAddr>,
+    store: visite::store::Store,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    task: ServerTask,
+}
+
+async fn start_server(settings: Settings) -> StartedServer {
     let server = Server::bind(settings).await.expect("server starts");
     let address = server.local_addr();
+    let admin_address = server.admin_addr();
+    let store = server.store();
     let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(server.run(async move {
         let _ = stop.await;
     }));
-    (address, shutdown, task)
+    StartedServer { address, admin_address, store, shutdown, task }
 }
 
 impl TestApp {
@@ -208,6 +225,12 @@ impl TestApp {
         panic!("no mail to {to} with a {path} link");
     }
 
+    /// Closes the running server's database pool, as a lost database would
+    /// leave it, while the server keeps serving.
+    pub async fn close_database(&self) {
+        self.store.close().await;
+    }
+
     /// Stop the server and wait until it has closed its database.
     pub async fn stop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
@@ -222,9 +245,10 @@ impl TestApp {
     /// address and data folder, as an operator's restart does.
     pub async fn restart(&mut self) {
         self.stop().await;
-        let (_, shutdown, task) = start_server(self.settings.clone()).await;
-        self.shutdown = Some(shutdown);
-        self.task = Some(task);
+        let started = start_server(self.settings.clone()).await;
+        self.store = started.store;
+        self.shutdown = Some(started.shutdown);
+        self.task = Some(started.task);
     }
 
     /// Returns the calls recorded for a room, newest first, read from the database.

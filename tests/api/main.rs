@@ -8,6 +8,7 @@ mod backup;
 mod durability;
 mod helpers;
 mod limits;
+mod observability;
 mod pages;
 mod passkeys;
 mod privacy;
