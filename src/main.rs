@@ -252,6 +252,9 @@ async fn serve(overrides: Overrides) -> anyhow::Result<()> {
 
     let server = Server::bind(settings).await?;
     tracing::info!(address = %server.local_addr(), origin = server.link_origin(), "visite listening");
+    if let Some(address) = server.admin_addr() {
+        tracing::info!(%address, "admin listener serving /metrics, /healthz and /readyz");
+    }
     eprintln!("visite is ready: open {}/ in a browser", server.link_origin());
     server.run(shutdown_signal()).await
 }

@@ -32,10 +32,6 @@ impl AdminListener {
     pub fn spawn(listener: TcpListener, app: App) -> Self {
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            match listener.local_addr() {
-                Ok(address) => tracing::info!(%address, "admin listener serving /metrics, /healthz and /readyz"),
-                Err(error) => tracing::warn!(%error, "admin listener serving, but its address is unknown"),
-            }
             let served = axum::serve(listener, admin_router(app))
                 .with_graceful_shutdown(async {
                     let _ = stopped.await;
