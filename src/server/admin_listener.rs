@@ -1,7 +1,10 @@
 //! The admin listener: `/metrics` without a token, `/healthz` and `/readyz`
 //! on an address of their own, for the operator's monitoring network. It
-//! bypasses the connection caps of the main listener, so that probes are
-//! never turned away by load.
+//! bypasses the connection caps of the main listener, so that load there
+//! does not turn probes away.
+//!
+//! NOTE: `axum::serve` sets no header read timeout or connection cap, so
+//! this listener must only be reachable from trusted networks.
 
 use std::net::SocketAddr;
 use std::time::Duration;
