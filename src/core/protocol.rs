@@ -74,7 +74,8 @@ impl std::fmt::Debug for IceCandidate {
 /// its role (provider or patient) and on the state of the room.
 ///
 /// `Debug` prints the message's type only, never a name, token or text.
-#[derive(Clone, PartialEq, Deserialize)]
+/// `Serialize` gives the same JSON back, for forwarding to another server.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientMessage {
     /// Patient: enter the waiting room under a self-declared display name.

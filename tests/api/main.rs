@@ -5,6 +5,7 @@ mod account_changes;
 mod accounts;
 mod admin;
 mod backup;
+mod bus;
 mod durability;
 mod helpers;
 mod limits;
