@@ -141,6 +141,7 @@ impl Bus {
         });
         let stream = bus.subscribe().await.with_context(|| format!("cannot subscribe on the message bus at {}", redact_url(url)))?;
         bus.heartbeat().await.context("cannot announce this server on the message bus")?;
+        bus.warn_about_persistence().await;
         tracing::info!(server = %me, "connected to the message bus");
         Ok((bus, stream))
     }
@@ -246,6 +247,21 @@ impl Bus {
             .arg(ALIVE_FOR.as_millis() as u64)
             .query_async(&mut self.commands.clone())
             .await
+    }
+
+    /// Logs a warning when Redis writes its data to disk. visite keeps only
+    /// room and server numbers in keys, and messages in pub/sub are never
+    /// written, but the documented setup keeps Redis in memory only. Managed
+    /// Redis services often refuse `CONFIG`; then nothing is said.
+    async fn warn_about_persistence(&self) {
+        let mut commands = self.commands.clone();
+        let save: redis::RedisResult<Vec<String>> = redis::cmd("CONFIG").arg("GET").arg("save").query_async(&mut commands).await;
+        let append: redis::RedisResult<Vec<String>> = redis::cmd("CONFIG").arg("GET").arg("appendonly").query_async(&mut commands).await;
+        let snapshots = save.ok().and_then(|pair| pair.get(1).cloned()).is_some_and(|rules| !rules.is_empty());
+        let append_only = append.ok().and_then(|pair| pair.get(1).cloned()).is_some_and(|value| value == "yes");
+        if snapshots || append_only {
+            tracing::warn!(snapshots, append_only, "the Redis of the message bus writes to disk: run it with save \"\" and appendonly no");
+        }
     }
 
     /// Whether Redis answers, for the readiness check.

@@ -16,6 +16,7 @@ mod process;
 mod resume;
 mod retention;
 mod robustness;
+mod servers;
 mod signaling_rules;
 mod smtp;
 mod tls;
