@@ -6,7 +6,7 @@
 //! messages travel to the home server, and what the room sends back travels
 //! to the proxy's server, each on that server's own channel. Redis holds
 //! only which server is home to which room and which servers are alive,
-//! both with an expiry; names and signaling pass through pub/sub and are
+//! both with an expiry. Names and signaling pass through pub/sub and are
 //! never stored.
 //!
 //! Keys and channels carry the installation's namespace, a random name kept
@@ -83,8 +83,8 @@ impl ServerId {
     }
 }
 
-/// What servers tell each other. Rooms and connections are numbers; the
-/// only personal data is inside `message` and `outbound`, in memory only.
+/// A message between servers. Rooms and connections appear as numbers, and
+/// the only personal data is inside `message` and `outbound`, in memory only.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Envelope {

@@ -132,7 +132,7 @@ fn offer(kind: &str) -> Value {
 }
 
 #[tokio::test]
-async fn a_visit_runs_with_provider_and_patient_on_different_servers() {
+async fn visit_across_two_hubs() {
     let installation = Installation::new().await;
     let a = installation.server().await;
     let b = installation.server().await;
@@ -181,7 +181,7 @@ async fn a_visit_runs_with_provider_and_patient_on_different_servers() {
 }
 
 #[tokio::test]
-async fn a_waiting_patient_on_another_server_learns_only_their_own_status() {
+async fn remote_patient_sees_only_own_status() {
     let installation = Installation::new().await;
     let a = installation.server().await;
     let b = installation.server().await;
@@ -213,7 +213,7 @@ async fn a_waiting_patient_on_another_server_learns_only_their_own_status() {
 }
 
 #[tokio::test]
-async fn the_home_server_checks_messages_from_other_servers() {
+async fn home_counts_remote_strikes() {
     let installation = Installation::new().await;
     let a = installation.server().await;
     let b = installation.server().await;
@@ -229,7 +229,7 @@ async fn the_home_server_checks_messages_from_other_servers() {
 }
 
 #[tokio::test]
-async fn a_stopping_home_server_hands_its_room_to_another() {
+async fn stopping_home_hands_room_over() {
     let installation = Installation::new().await;
     let a = installation.server().await;
     let b = installation.server().await;

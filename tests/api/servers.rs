@@ -110,7 +110,7 @@ fn token_of(message: Value) -> String {
 }
 
 #[tokio::test]
-async fn a_visit_runs_across_two_server_processes() {
+async fn visit_across_two_processes() {
     let database = TestDatabase::create();
     let a = Node::start(&database);
     let b = Node::start(&database);
@@ -154,7 +154,7 @@ async fn a_visit_runs_across_two_server_processes() {
 }
 
 #[tokio::test]
-async fn a_waiting_patient_keeps_the_place_when_the_room_server_dies() {
+async fn waiting_place_survives_home_server_kill() {
     let database = TestDatabase::create();
     let mut a = Node::start(&database);
     let b = Node::start(&database);
@@ -181,7 +181,7 @@ async fn a_waiting_patient_keeps_the_place_when_the_room_server_dies() {
 }
 
 #[tokio::test]
-async fn a_running_call_survives_when_the_room_server_dies() {
+async fn call_survives_home_server_kill() {
     let database = TestDatabase::create();
     let mut a = Node::start(&database);
     let b = Node::start(&database);
