@@ -138,7 +138,7 @@ async fn visit_across_two_processes() {
         assert_eq!(patient.recv_type("candidate").await["candidate"], candidate(n + 10));
     }
     patient.send(json!({"type": "hang_up"})).await;
-    assert_eq!(host.recv_type("call_ended").await["reason"], "patient_left");
+    assert_eq!(host.recv_type("call_ended").await["reason"], "hung_up");
     assert_eq!(patient.recv_type("call_ended").await["reason"], "hung_up");
 
     // The call is recorded once, in the shared database.
@@ -170,10 +170,10 @@ async fn waiting_place_survives_home_server_kill() {
     // B notices that the room's home is gone and sends the patient to reconnect.
     assert_eq!(closed_within(&mut patient, FAILOVER).await, Some(1012));
 
+    let mut host = b.host(&provider).await;
     let mut patient = b.patient().await;
     patient.send(json!({"type": "resume", "token": ticket, "name": "Ada"})).await;
     assert_eq!(patient.recv_type("status").await["state"], "waiting");
-    let mut host = b.host(&provider).await;
     let queue = host.queue_of(1).await;
     assert_eq!(queue["patients"][0]["name"], "Ada");
     assert_eq!(queue["patients"][0]["waiting_since"], since, "the patient lost the place");
