@@ -32,6 +32,8 @@ pub const HOME_LEASE: Duration = Duration::from_secs(60);
 pub const ALIVE_FOR: Duration = Duration::from_secs(10);
 /// How often a server renews its heartbeat and checks its peers.
 pub const HEARTBEAT: Duration = Duration::from_secs(2);
+/// How long a stopping server waits for its last messages to reach Redis.
+const LEAVE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Messages waiting to be published before new ones are refused.
 const QUEUE_CAPACITY: usize = 65_536;
 /// Messages sent to Redis in one round trip at most.
@@ -273,7 +275,9 @@ impl Bus {
     /// Sends what is queued and marks this server as gone, so other servers
     /// take over its rooms at once instead of after [`ALIVE_FOR`].
     pub async fn leave(&self) {
-        self.flush().await;
+        if tokio::time::timeout(LEAVE_TIMEOUT, self.flush()).await.is_err() {
+            tracing::warn!("the message bus did not take the last messages in time");
+        }
         let removed: redis::RedisResult<i64> =
             redis::cmd("DEL").arg(self.alive_key(&self.me.to_string())).query_async(&mut self.commands.clone()).await;
         if let Err(error) = removed {

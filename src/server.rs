@@ -139,6 +139,9 @@ impl Server {
         // WebSocket tasks never end by themselves: end them, so the shutdown
         // only waits for requests in flight.
         hub.shut_down();
+        // Other servers take over this server's rooms from here on, once the
+        // closes for browsers connected through them have gone out.
+        hub.leave_bus().await;
         // The call records and ended visits of the last moments go to the
         // database before it closes.
         if tokio::time::timeout(SHUTDOWN_GRACE, hub.writes_finished()).await.is_err() {
@@ -149,8 +152,6 @@ impl Server {
             tracing::warn!(open = limits.open(), "shutdown deadline reached, closing remaining connections");
             let _ = phase_tx.send(Phase::Closing);
         }
-        // Other servers take over this server's rooms from here on.
-        hub.leave_bus().await;
         store.close().await;
         tracing::info!("stopped");
         Ok(())
