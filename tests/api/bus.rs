@@ -178,6 +178,18 @@ async fn visit_across_two_hubs() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(installation.store.recent_calls(installation.room, 10).await.unwrap().len(), 1);
+
+    // Redis holds the room's home and the servers' heartbeats, nothing else.
+    let mut redis = redis::Client::open(REDIS).unwrap().get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS").arg(format!("visite:{}:*", installation.namespace)).query_async(&mut redis).await.unwrap();
+    assert_eq!(keys.len(), 3, "{keys:?}");
+    for key in keys {
+        let value: String = redis::cmd("GET").arg(&key).query_async(&mut redis).await.unwrap();
+        let ttl: i64 = redis::cmd("PTTL").arg(&key).query_async(&mut redis).await.unwrap();
+        assert!(ttl > 0, "{key} never expires");
+        assert!(!format!("{key}{value}").contains("Erika"), "{key} = {value} holds the name");
+        assert!(value == "1" || value.len() == 16, "{key} = {value} holds more than a server id");
+    }
 }
 
 #[tokio::test]
