@@ -17,10 +17,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rand::RngCore;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, mpsc};
 use tracing::Instrument;
-
-use serde::{Deserialize, Serialize};
 
 use crate::bus::{Bus, Envelope, ServerId};
 use crate::core::protocol::{ClientMessage, EndReason, ErrorCode, IceServer, ServerMessage};
@@ -167,8 +166,8 @@ impl Hub {
             proxies: Mutex::new(HashMap::new()),
             bus,
             stopping: std::sync::atomic::AtomicBool::new(false),
-            // Connection numbers start at random, so that those of several
-            // servers in one room do not meet.
+            // Connection numbers start at random below 2^52, so that two servers
+            // sharing a room give the same number only by a rare chance.
             next_conn: AtomicU64::new(rand::rng().next_u64() >> 12 | 1),
             limits,
             ice_servers,
