@@ -84,6 +84,10 @@ pub struct Overrides {
     /// File with a bearer token that unlocks /metrics on the main listener [default: none, /metrics there is 404].
     #[arg(long, env = "VISITE_METRICS_TOKEN_FILE", value_name = "FILE")]
     pub metrics_token_file: Option<PathBuf>,
+    /// Message bus that connects several visite servers, such as redis://127.0.0.1:6379
+    /// [default: empty, one server on its own].
+    #[arg(long, env = "VISITE_BUS_URL", value_name = "URL", hide_env_values = true)]
+    pub bus_url: Option<String>,
 }
 
 /// The settings file. Unknown keys are an error, so a typo cannot silently
@@ -96,6 +100,7 @@ struct FileSettings {
     public_origin: Option<String>,
     log_format: Option<LogFormat>,
     smtp_url: Option<String>,
+    bus_url: Option<String>,
     mail_from: Option<String>,
     second_factor: Option<SecondFactor>,
     #[serde(default)]
@@ -151,6 +156,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// `None` writes mails to the outbox folder instead of sending them.
     pub smtp_url: Option<String>,
+    /// Redis that connects several servers; `None` for one server on its own.
+    pub bus_url: Option<String>,
     pub mail_from: String,
     pub second_factor: SecondFactor,
     pub ice_servers: Vec<IceServer>,
@@ -221,6 +228,7 @@ impl Default for Settings {
             public_origin: None,
             log_format: LogFormat::Text,
             smtp_url: None,
+            bus_url: None,
             mail_from: DEFAULT_MAIL_FROM.to_owned(),
             second_factor: SecondFactor::Any,
             ice_servers: Vec::new(),
@@ -257,6 +265,7 @@ impl std::fmt::Debug for Settings {
             .field("data_dir", &self.data_dir)
             .field("public_origin", &self.public_origin)
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<redacted>"))
+            .field("bus_url", &self.bus_url.as_deref().map(crate::bus::redact_url))
             .field("mail_from", &self.mail_from)
             .field("second_factor", &self.second_factor)
             .field("tls", &self.tls)
@@ -288,6 +297,8 @@ impl Settings {
             public_origin: overrides.public_origin.or(file.public_origin),
             log_format: overrides.log_format.or(file.log_format).unwrap_or_default(),
             smtp_url: overrides.smtp_url.or(file.smtp_url),
+            // An empty URL, as from an unset variable in a unit file, means no bus.
+            bus_url: overrides.bus_url.or(file.bus_url).filter(|url| !url.is_empty()),
             mail_from: overrides.mail_from.or(file.mail_from).unwrap_or(defaults.mail_from),
             second_factor: overrides.second_factor.or(file.second_factor).unwrap_or_default(),
             ice_servers: file.ice_servers,
@@ -335,6 +346,9 @@ impl Settings {
         }
         self.validate_ice_servers()?;
         self.validate_turn()?;
+        if let Some(url) = &self.bus_url {
+            crate::bus::check_url(url)?;
+        }
         if self.max_waiting_patients == 0 {
             bail!("max_waiting_patients must be at least 1");
         }

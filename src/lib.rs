@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod backup;
+pub mod bus;
 pub mod config;
 pub mod core;
 pub mod http;

@@ -83,7 +83,20 @@ impl Server {
         let mail_settings = MailSettings { smtp_url: settings.smtp_url.clone(), from: settings.mail_from.clone() };
         let mailer = Mailer::new(&mail_settings, &settings.data_dir)?;
         let tickets = TicketKey::new(store.server_key("tickets", random_key()).await?);
-        let hub = Hub::new(limits, settings.ice_servers.clone(), settings.turn.clone(), store.clone(), tickets);
+        let (bus, subscription) = match &settings.bus_url {
+            Some(url) => {
+                // Servers that share a database share this name, and so find each other.
+                let namespace = store.server_key("bus-namespace", random_key()).await?;
+                let namespace: String = namespace.iter().take(8).map(|byte| format!("{byte:02x}")).collect();
+                let (bus, subscription) = crate::bus::Bus::connect(url, &namespace).await?;
+                (Some(bus), Some(subscription))
+            }
+            None => (None, None),
+        };
+        let hub = Hub::new(limits, settings.ice_servers.clone(), settings.turn.clone(), store.clone(), tickets, bus);
+        if let Some(subscription) = subscription {
+            hub.listen(subscription);
+        }
         let webauthn = relying_party(&settings.link_origin(bound))?;
         let client_ip_hasher = match settings.log_client_ip_hashes {
             true => Some(ClientIpHasher::new(store.server_key("log-client-ip", random_key()).await?)),
@@ -150,6 +163,9 @@ impl Server {
         // WebSocket tasks never end by themselves: end them, so the shutdown
         // only waits for requests in flight.
         hub.shut_down();
+        // Other servers take over this server's rooms from here on, once the
+        // closes for browsers connected through them have gone out.
+        hub.leave_bus().await;
         // The call records and ended visits of the last moments go to the
         // database before it closes.
         if tokio::time::timeout(SHUTDOWN_GRACE, hub.writes_finished()).await.is_err() {

@@ -74,7 +74,8 @@ impl std::fmt::Debug for IceCandidate {
 /// its role (provider or patient) and on the state of the room.
 ///
 /// `Debug` prints the message's type only, never a name, token or text.
-#[derive(Clone, PartialEq, Deserialize)]
+/// `Serialize` gives the same JSON back, for forwarding to another server.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientMessage {
     /// Patient: enter the waiting room under a self-declared display name.
@@ -371,5 +372,28 @@ mod tests {
         assert_eq!(format!("{ticket:?}"), "ServerMessage(ticket)");
         let note = ServerMessage::Status { state: PatientStatus::Waiting, note: Some("Zyxwort".into()) };
         assert!(!format!("{note:?}").contains("Zyxwort"));
+    }
+
+    #[test]
+    fn client_messages_round_trip_for_forwarding() {
+        let messages = [
+            r#"{"type":"check_in","name":"Ada Lovelace"}"#,
+            r#"{"type":"resume","token":"abc.def","name":"Ada"}"#,
+            r#"{"type":"resume_call","token":"abc.def"}"#,
+            r#"{"type":"leave"}"#,
+            r#"{"type":"admit","patient":4503599627370495}"#,
+            r#"{"type":"remove","patient":7}"#,
+            r#"{"type":"note_patient","patient":7,"text":"Noch 5 Minuten"}"#,
+            r#"{"type":"description","description":{"type":"offer","sdp":"v=0\r\n"}}"#,
+            r#"{"type":"candidate","candidate":{"candidate":"candidate:1 1 udp 1 192.0.2.1 5000 typ host","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"ab"}}"#,
+            r#"{"type":"candidate","candidate":null}"#,
+            r#"{"type":"media_state","audio":true,"video":false,"screen":true}"#,
+            r#"{"type":"hang_up"}"#,
+        ];
+        for text in messages {
+            let message = decode(text).unwrap();
+            let forwarded = serde_json::to_string(&message).unwrap();
+            assert_eq!(decode(&forwarded).unwrap(), message, "{text} came back as {forwarded}");
+        }
     }
 }

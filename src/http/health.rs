@@ -43,6 +43,10 @@ pub struct NotReady {
 }
 
 async fn check_ready(app: &App) -> Result<(), NotReady> {
+    if app.hub.is_stopping() {
+        // A load balancer stops sending new browsers here while the sockets close.
+        return Err(NotReady { reason: "shutting down", error: "the server is shutting down".to_owned() });
+    }
     match tokio::time::timeout(CHECK_TIMEOUT, app.store.ping()).await {
         Ok(Ok(())) => {}
         Ok(Err(error)) => return Err(NotReady { reason: "database unavailable", error: error.to_string() }),
@@ -54,12 +58,17 @@ async fn check_ready(app: &App) -> Result<(), NotReady> {
     check_bus(app).await
 }
 
-/// Checks the message bus that carries signaling between servers.
-// TODO: this server has no bus yet. When one is configured, ping it here with
-// the same timeout and return `NotReady { reason: "message bus unavailable", .. }`
-// on failure; without a configured bus this stays `Ok(())`.
-async fn check_bus(_app: &App) -> Result<(), NotReady> {
-    Ok(())
+/// Checks the message bus that carries signaling between servers, when
+/// one is configured.
+async fn check_bus(app: &App) -> Result<(), NotReady> {
+    match tokio::time::timeout(CHECK_TIMEOUT, app.hub.bus_ready()).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(NotReady { reason: "message bus unavailable", error: "Redis did not answer PING".to_owned() }),
+        Err(_) => {
+            let error = format!("no answer within {} seconds", CHECK_TIMEOUT.as_secs());
+            Err(NotReady { reason: "message bus timed out", error })
+        }
+    }
 }
 
 /// The outcome of the previous readiness check, so that only changes are

@@ -20,7 +20,7 @@ use super::security::origin_allowed;
 use super::session::CurrentProvider;
 use crate::core::protocol::{self, ClientMessage, ErrorCode};
 use crate::core::validate::Slug;
-use crate::hub::{Connection, Outbound, Role, close_code};
+use crate::hub::{Connection, MAX_STRIKES, Outbound, Role, close_code};
 use crate::metrics::CloseReason;
 use crate::store::{Provider, ProviderId};
 
@@ -29,9 +29,6 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Largest message the WebSocket layer reads at all. A larger one closes the
 /// connection with code 1009 instead of getting an error message.
 const MAX_FRAME_BYTES: usize = 2 * MAX_MESSAGE_BYTES;
-/// Rule violations after which the server closes the connection. A frame
-/// over the message rate counts as one.
-const MAX_STRIKES: u32 = 5;
 const PING_INTERVAL: Duration = Duration::from_secs(20);
 /// A connection that sends nothing, not even a pong, for this long is dropped.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -92,8 +89,15 @@ fn upgrade_socket(app: App, upgrade: WebSocketUpgrade, room: ProviderId, role: R
         .on_upgrade(move |socket| run(app, socket, room, role, ip).instrument(span))
 }
 
-async fn run(app: App, socket: WebSocket, room: ProviderId, role: Role, ip: IpAddr) {
-    let (connection, outbox) = app.hub.connect(room, role, client_key(ip));
+/// Rule violations after which the server closes the connection (a frame
+/// over the message rate counts as one) are [`MAX_STRIKES`].
+async fn run(app: App, mut socket: WebSocket, room: ProviderId, role: Role, ip: IpAddr) {
+    let Ok((connection, outbox)) = app.hub.connect(room, role, client_key(ip)).await else {
+        // The bus cannot say where the room lives: ask the browser to come back.
+        let frame = CloseFrame { code: close_code::SERVICE_RESTART, reason: Default::default() };
+        let _ = socket.send(Message::Close(Some(frame))).await;
+        return;
+    };
     let (sink, mut stream) = socket.split();
     let mut writer = tokio::spawn(write_loop(sink, outbox).in_current_span());
     let mut strikes = 0u32;

@@ -123,13 +123,7 @@ impl TestApp {
 
     /// A browser-like client: no automatic redirects, our own cookie jar.
     pub fn client(&self) -> Client {
-        Client {
-            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
-            origin: self.origin.clone(),
-            cookies: Vec::new(),
-            cookie: None,
-            totp_secret: None,
-        }
+        Client::new(&self.origin)
     }
 
     /// Sign up a provider, verify the email, enrol an authenticator app and
@@ -139,39 +133,12 @@ impl TestApp {
     }
 
     pub async fn provider_from(&self, signup: Signup) -> Client {
-        let slug = signup.slug.clone();
-        let mut client = self.client();
-        let response = client.signup(&signup).await;
-        assert_eq!(response.status(), StatusCode::OK, "signup of {slug} failed");
-
-        let link = self.mail_link(&signup.email, "/verify-email").await;
-        client.follow_link(&link).await;
-
-        let response = client.login(&signup.email, &signup.password).await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "first login of {slug} failed");
-        assert_eq!(response.headers()["location"], "/account/setup");
-        client.enrol_totp().await;
-
-        // Mail goes out in the background: wait for the enrolment notice, so
-        // that tests counting mails start from a settled outbox.
-        for _ in 0..100 {
-            if self.mails().iter().filter(|mail| mail.to.contains(&signup.email)).count() >= 2 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        client
+        sign_up_provider(Client::new(&self.origin), self.data_dir.path(), signup).await
     }
 
     /// The mails written to the outbox, oldest first, as (recipient, subject, body).
     pub fn mails(&self) -> Vec<Mail> {
-        let outbox = self.data_dir.path().join("outbox");
-        let Ok(entries) = std::fs::read_dir(&outbox) else {
-            return Vec::new();
-        };
-        let mut paths: Vec<PathBuf> = entries.map(|entry| entry.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "eml")).collect();
-        paths.sort();
-        paths.iter().map(|path| Mail::parse(&std::fs::read_to_string(path).unwrap())).collect()
+        mails_in(self.data_dir.path())
     }
 
     /// Set the failure counters matching `pattern` (SQL LIKE) to `failures`,
@@ -215,14 +182,7 @@ impl TestApp {
 
     /// The newest link with this path in a mail to `to`, waiting up to five seconds for it.
     pub async fn mail_link(&self, to: &str, path: &str) -> String {
-        for _ in 0..100 {
-            let link = self.mails().iter().rev().filter(|mail| mail.to.contains(to)).find_map(|mail| mail.link(path));
-            if let Some(link) = link {
-                return link;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("no mail to {to} with a {path} link");
+        mail_link_in(self.data_dir.path(), to, path).await
     }
 
     /// Closes the running server's database pool, as a lost database would
@@ -290,6 +250,57 @@ impl TestApp {
         }
         files
     }
+}
+
+/// Signs up a provider at the server `client` talks to, whose data folder
+/// is `data_dir`: verifies the email, enrols an authenticator app and
+/// returns the fully logged-in client.
+pub async fn sign_up_provider(mut client: Client, data_dir: &std::path::Path, signup: Signup) -> Client {
+    let slug = signup.slug.clone();
+    let response = client.signup(&signup).await;
+    assert_eq!(response.status(), StatusCode::OK, "signup of {slug} failed");
+
+    let link = mail_link_in(data_dir, &signup.email, "/verify-email").await;
+    client.follow_link(&link).await;
+
+    let response = client.login(&signup.email, &signup.password).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "first login of {slug} failed");
+    assert_eq!(response.headers()["location"], "/account/setup");
+    client.enrol_totp().await;
+
+    // Mail goes out in the background: wait for the enrolment notice, so
+    // that tests counting mails start from a settled outbox.
+    for _ in 0..100 {
+        if mails_in(data_dir).iter().filter(|mail| mail.to.contains(&signup.email)).count() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    client
+}
+
+/// The mails in the outbox of the data folder `data_dir`, oldest first.
+pub fn mails_in(data_dir: &std::path::Path) -> Vec<Mail> {
+    let outbox = data_dir.join("outbox");
+    let Ok(entries) = std::fs::read_dir(&outbox) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = entries.map(|entry| entry.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "eml")).collect();
+    paths.sort();
+    paths.iter().map(|path| Mail::parse(&std::fs::read_to_string(path).unwrap())).collect()
+}
+
+/// The newest link with this path in a mail to `to` in the outbox of
+/// `data_dir`, waiting up to five seconds for it.
+pub async fn mail_link_in(data_dir: &std::path::Path, to: &str, path: &str) -> String {
+    for _ in 0..100 {
+        let link = mails_in(data_dir).iter().rev().filter(|mail| mail.to.contains(to)).find_map(|mail| mail.link(path));
+        if let Some(link) = link {
+            return link;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no mail to {to} with a {path} link");
 }
 
 /// One mail from the outbox, decoded.
@@ -391,6 +402,18 @@ pub struct Client {
 }
 
 impl Client {
+    /// A browser-like client for the server at `origin`: no automatic
+    /// redirects, its own cookie jar.
+    pub fn new(origin: &str) -> Self {
+        Self {
+            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            origin: origin.to_owned(),
+            cookies: Vec::new(),
+            cookie: None,
+            totp_secret: None,
+        }
+    }
+
     fn headers(&self) -> HeaderMap {
         let mut headers = HeaderMap::new();
         headers.insert("origin", HeaderValue::from_str(&self.origin).unwrap());

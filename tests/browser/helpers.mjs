@@ -481,19 +481,23 @@ export function errorFrames(frames) {
  * @param {{ origin: string }} server
  * @param {{ locale?: string, patientInit?: (context: import('playwright-core').BrowserContext) => Promise<void>,
  *   providerInit?: (context: import('playwright-core').BrowserContext) => Promise<void>,
- *   beforeCheckIn?: (room: import('playwright-core').Page) => Promise<void>, patientVideo?: boolean }} [options]
+ *   beforeCheckIn?: (room: import('playwright-core').Page) => Promise<void>, patientVideo?: boolean,
+ *   patientServer?: { origin: string } }} [options] `patientServer` is another server of the same
+ *   installation that the patient opens the room link at
  */
 export async function startCall(browser, server, options = {}) {
   const locale = options.locale ?? 'en-US';
+  const patientServer = options.patientServer ?? server;
   const providerContext = await newContext(browser, server, locale);
-  const patientContext = await newContext(browser, server, locale);
+  const patientContext = await newContext(browser, patientServer, locale);
   await options.providerInit?.(providerContext);
   await options.patientInit?.(patientContext);
   await options.providerInit?.(providerContext);
 
   const { page: dashboard, account } = await signUp(providerContext, server);
   const dashboardLog = watchConsole(dashboard);
-  const roomUrl = await dashboard.inputValue('#room-url');
+  const link = new URL(await dashboard.inputValue('#room-url'));
+  const roomUrl = `${patientServer.origin}${link.pathname}`;
   const room = await patientContext.newPage();
   const roomLog = watchConsole(room);
   const sentByPatient = recordSentFrames(room);

@@ -4,6 +4,12 @@
 //! hub feeds events into a room's state machine under that room's lock and
 //! carries out the effects: queueing messages, closing connections, logging
 //! refusals and recording finished calls.
+//!
+//! With a message bus (several servers), a room lives on one home server;
+//! a connection that arrives elsewhere is a proxy whose traffic crosses the
+//! bus (see `remote`). Without one, every room is at home here.
+
+mod remote;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -11,9 +17,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rand::RngCore;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, mpsc};
 use tracing::Instrument;
 
+use crate::bus::{Bus, Envelope, ServerId};
 use crate::core::protocol::{ClientMessage, EndReason, ErrorCode, IceServer, ServerMessage};
 use crate::core::room::{ClientKey, ConnId, Effect, Limits, Millis, Room};
 use crate::store::{ProviderId, Store};
@@ -22,6 +30,8 @@ use crate::turn::TurnSettings;
 
 /// Messages a connection may have queued before it counts as too slow and is closed.
 const OUTBOX_CAPACITY: usize = 64;
+/// Rule violations after which the server closes a connection.
+pub const MAX_STRIKES: u32 = 5;
 
 /// WebSocket close codes (RFC 6455, section 7.4.1).
 pub mod close_code {
@@ -36,32 +46,99 @@ pub mod close_code {
 }
 
 /// What a WebSocket task writes to its socket.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Outbound {
     Text(String),
     Close(u16),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Role {
     Provider,
     Patient,
 }
 
-/// The sending side of one connection: its queue, and a signal that ends
-/// the connection at once when the queue cannot take more.
-struct Outbox {
-    sender: mpsc::Sender<Outbound>,
-    kill: Arc<Notify>,
+impl Role {
+    fn index(self) -> usize {
+        match self {
+            Self::Provider => 0,
+            Self::Patient => 1,
+        }
+    }
+}
+
+/// The sending side of one connection in a room: its queue here, or the
+/// server where its socket is.
+enum Outbox {
+    /// `kill` ends the connection at once when the queue cannot take more.
+    Local { sender: mpsc::Sender<Outbound>, kill: Arc<Notify> },
+    Remote { origin: ServerId, bus: Arc<Bus> },
+}
+
+impl Outbox {
+    /// Queues `outbound`; false when the connection cannot take it.
+    fn push(&self, conn: ConnId, outbound: Outbound) -> bool {
+        match self {
+            Self::Local { sender, .. } => sender.try_send(outbound).is_ok(),
+            Self::Remote { origin, bus } => bus.publish(*origin, &Envelope::Deliver { conn: conn.0, outbound }),
+        }
+    }
+
+    /// Ends a connection that fell behind.
+    fn kill(&self) {
+        if let Self::Local { kill, .. } = self {
+            kill.notify_one();
+        }
+    }
 }
 
 struct RoomShell {
     room: Room,
     outboxes: HashMap<ConnId, Outbox>,
+    /// Rule violations of connections on other servers, which cannot count
+    /// them where their socket is.
+    remote_strikes: HashMap<ConnId, u32>,
 }
 
+impl RoomShell {
+    fn new(limits: Limits) -> Self {
+        // Numbers start at random, below 2^52 so browsers hold them exactly.
+        let first_id = rand::rng().next_u64() >> 12 | 1;
+        Self { room: Room::with_first_id(limits, first_id), outboxes: HashMap::new(), remote_strikes: HashMap::new() }
+    }
+}
+
+/// A connection here to a room whose home is another server.
+struct Proxy {
+    room: ProviderId,
+    home: ServerId,
+    sender: mpsc::Sender<Outbound>,
+    kill: Arc<Notify>,
+}
+
+/// Where the room of a connection runs.
+enum Place {
+    Home(Arc<Mutex<RoomShell>>),
+    Away(ServerId),
+}
+
+/// The message bus is configured but does not answer: the connection cannot
+/// learn where its room lives.
+#[derive(Debug)]
+pub struct BusUnavailable;
+
 pub struct Hub {
+    /// Rooms whose home is this server.
     rooms: Mutex<HashMap<ProviderId, Arc<Mutex<RoomShell>>>>,
+    /// Connections here to rooms on other servers.
+    proxies: Mutex<HashMap<ConnId, Proxy>>,
+    bus: Option<Arc<Bus>>,
+    /// Set by a shutdown: rooms from other servers are no longer taken in.
+    stopping: std::sync::atomic::AtomicBool,
+    /// Open sockets at this server, provider's and patients', wherever their rooms live.
+    sockets: [AtomicUsize; 2],
     next_conn: AtomicU64,
     limits: Limits,
     /// Static STUN servers; `validate` keeps TURN servers out of this list.
@@ -77,18 +154,34 @@ pub struct Hub {
 /// One open connection in one room. Dropping it counts as a disconnect.
 pub struct Connection {
     hub: Arc<Hub>,
-    room: Arc<Mutex<RoomShell>>,
+    place: Place,
     provider: ProviderId,
     conn: ConnId,
+    role: Role,
     outbox: mpsc::Sender<Outbound>,
     kill: Arc<Notify>,
 }
 
 impl Hub {
-    pub fn new(limits: Limits, ice_servers: Vec<IceServer>, turn: TurnSettings, store: Store, tickets: TicketKey) -> Arc<Self> {
+    /// A hub for one server, or for one of several when `bus` connects them;
+    /// [`Hub::listen`] then starts reading the bus.
+    pub fn new(
+        limits: Limits,
+        ice_servers: Vec<IceServer>,
+        turn: TurnSettings,
+        store: Store,
+        tickets: TicketKey,
+        bus: Option<Arc<Bus>>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             rooms: Mutex::new(HashMap::new()),
-            next_conn: AtomicU64::new(1),
+            proxies: Mutex::new(HashMap::new()),
+            bus,
+            stopping: std::sync::atomic::AtomicBool::new(false),
+            sockets: [AtomicUsize::new(0), AtomicUsize::new(0)],
+            // Connection numbers start at random below 2^52, so that two servers
+            // sharing a room give the same number only by a rare chance.
+            next_conn: AtomicU64::new(rand::rng().next_u64() >> 12 | 1),
             limits,
             ice_servers,
             turn,
@@ -112,25 +205,41 @@ impl Hub {
 
     /// Open a connection to a provider's room, as that provider or as a patient.
     /// `client` identifies the patient's network for the per-network cap.
-    pub fn connect(self: &Arc<Self>, provider: ProviderId, role: Role, client: ClientKey) -> (Connection, mpsc::Receiver<Outbound>) {
+    pub async fn connect(
+        self: &Arc<Self>,
+        provider: ProviderId,
+        role: Role,
+        client: ClientKey,
+    ) -> Result<(Connection, mpsc::Receiver<Outbound>), BusUnavailable> {
         let conn = ConnId(self.next_conn.fetch_add(1, Ordering::Relaxed));
         let (outbox, inbox) = mpsc::channel(OUTBOX_CAPACITY);
         let kill = Arc::new(Notify::new());
+        let place = match self.home_of(provider).await? {
+            None => {
+                let local = Outbox::Local { sender: outbox.clone(), kill: kill.clone() };
+                Place::Home(self.enter(provider, conn, local, role, client))
+            }
+            Some(home) => {
+                let proxy = Proxy { room: provider, home, sender: outbox.clone(), kill: kill.clone() };
+                lock(&self.proxies).insert(conn, proxy);
+                self.to_home(home, &Envelope::Open { room: provider.0, conn: conn.0, origin: self.me(), role, client });
+                Place::Away(home)
+            }
+        };
+        tracing::info!(room = provider.0, conn = conn.0, ?role, away = matches!(place, Place::Away(_)), "connection opened");
+        self.sockets[role.index()].fetch_add(1, Ordering::Relaxed);
+        Ok((Connection { hub: self.clone(), place, provider, conn, role, outbox, kill }, inbox))
+    }
+
+    /// Put a connection into a room at home here, creating the room if needed.
+    fn enter(&self, provider: ProviderId, conn: ConnId, outbox: Outbox, role: Role, client: ClientKey) -> Arc<Mutex<RoomShell>> {
         // The registry stays locked until the connection is in the room, so the
         // ticker cannot drop the room as idle in between.
         let mut rooms = lock(&self.rooms);
-        let room = rooms
-            .entry(provider)
-            .or_insert_with(|| {
-                // Numbers start at random, below 2^52 so browsers hold them exactly.
-                let first_id = rand::rng().next_u64() >> 12 | 1;
-                let room = Room::with_first_id(self.limits, first_id);
-                Arc::new(Mutex::new(RoomShell { room, outboxes: HashMap::new() }))
-            })
-            .clone();
+        let room = rooms.entry(provider).or_insert_with(|| Arc::new(Mutex::new(RoomShell::new(self.limits)))).clone();
         {
             let mut shell = lock(&room);
-            shell.outboxes.insert(conn, Outbox { sender: outbox.clone(), kill: kill.clone() });
+            shell.outboxes.insert(conn, outbox);
             let effects = match role {
                 Role::Provider => shell.room.provider_connected(conn),
                 Role::Patient => shell.room.patient_connected(conn, client),
@@ -138,8 +247,7 @@ impl Hub {
             self.apply(provider, &mut shell, effects);
         }
         drop(rooms);
-        tracing::info!(room = provider.0, conn = conn.0, ?role, "connection opened");
-        (Connection { hub: self.clone(), room, provider, conn, outbox, kill }, inbox)
+        room
     }
 
     /// Expire waiting patients who did not come back, and forget idle rooms.
@@ -184,6 +292,12 @@ impl Hub {
     /// every connection with code 1012, the signal for browsers to reconnect.
     /// The calls go on between the browsers, which resume them on the next server.
     pub fn shut_down(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        for proxy in lock(&self.proxies).values() {
+            if proxy.sender.try_send(Outbound::Close(close_code::SERVICE_RESTART)).is_err() {
+                proxy.kill.notify_one();
+            }
+        }
         let now = now_millis();
         let rooms: Vec<_> = lock(&self.rooms).iter().map(|(id, room)| (*id, room.clone())).collect();
         for (provider, room) in rooms {
@@ -202,6 +316,8 @@ impl Hub {
     /// Returns the number of refusals that count as abuse by their sender.
     /// A connection that falls too far behind is ended at once and leaves the
     /// room, so the others see it go instead of talking to a silent peer.
+    /// Connections on other servers are closed here when they reach
+    /// [`MAX_STRIKES`], as their own server cannot see these strikes.
     fn apply(&self, provider: ProviderId, shell: &mut RoomShell, effects: Vec<Effect>) -> HashMap<ConnId, u32> {
         let mut strikes = HashMap::new();
         let mut pending = effects;
@@ -210,6 +326,17 @@ impl Hub {
             self.apply_once(provider, shell, std::mem::take(&mut pending), &mut strikes, &mut dropped);
             for conn in dropped {
                 pending.extend(shell.room.disconnected(conn, now_millis()));
+            }
+        }
+        for (conn, count) in &strikes {
+            if !matches!(shell.outboxes.get(conn), Some(Outbox::Remote { .. })) {
+                continue;
+            }
+            let total = shell.remote_strikes.entry(*conn).or_default();
+            *total += count;
+            if *total >= MAX_STRIKES {
+                tracing::warn!(room = provider.0, conn = conn.0, strikes = *total, "too many invalid messages, closing connection");
+                close(shell, *conn, close_code::POLICY_VIOLATION);
             }
         }
         strikes
@@ -319,20 +446,29 @@ impl Hub {
     /// server at this moment, for the metrics endpoint.
     pub fn stats(&self) -> HubStats {
         let rooms: Vec<_> = lock(&self.rooms).values().cloned().collect();
-        let mut stats = HubStats { rooms: rooms.len(), ..HubStats::default() };
+        let mut stats = HubStats {
+            rooms: rooms.len(),
+            provider_connections: self.sockets[0].load(Ordering::Relaxed),
+            patient_connections: self.sockets[1].load(Ordering::Relaxed),
+            ..HubStats::default()
+        };
         for room in rooms {
             let shell = lock(&room);
-            let (providers, patients) = shell.room.connection_counts();
-            stats.provider_connections += providers;
-            stats.patient_connections += patients;
             stats.waiting_patients += shell.room.waiting_count();
             stats.active_calls += usize::from(shell.room.has_call());
         }
         stats
     }
+
+    /// True once a shutdown began.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
 }
 
-/// Counts over every live room of a hub, taken at one moment.
+/// Counts taken at one moment: the sockets open at this server, and the
+/// waiting patients and calls of the rooms whose home is this server, so
+/// that sums over several servers count each room once.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct HubStats {
     pub rooms: usize,
@@ -348,46 +484,31 @@ impl Connection {
     }
 
     /// Feed a decoded message into the room. Returns how many abuse strikes
-    /// the message earned its sender.
+    /// the message earned its sender; the home server counts them for a
+    /// connection whose room is elsewhere.
     pub fn handle(&self, message: ClientMessage) -> u32 {
-        let mut shell = lock(&self.room);
-        let effects = shell.room.handle(self.conn, message, now_millis());
-        let strikes = self.hub.apply(self.provider, &mut shell, effects);
-        strikes.get(&self.conn).copied().unwrap_or(0)
+        match &self.place {
+            Place::Home(room) => {
+                let mut shell = lock(room);
+                let effects = shell.room.handle(self.conn, message, now_millis());
+                let strikes = self.hub.apply(self.provider, &mut shell, effects);
+                strikes.get(&self.conn).copied().unwrap_or(0)
+            }
+            Place::Away(home) => {
+                let envelope = Envelope::Message { room: self.provider.0, conn: self.conn.0, origin: self.hub.me(), message };
+                self.hub.to_home(*home, &envelope);
+                0
+            }
+        }
     }
 
     /// Take back a queue place or a call side with a ticket from a `resume`
-    /// or `resume_call` message. The ticket must carry this server's
-    /// signature for this room, be unexpired, and name no visit that ended,
-    /// which the database remembers across restarts and servers. Returns the
-    /// abuse strikes the message earned.
+    /// or `resume_call` message; see [`Hub::resume`].
     pub async fn resume(&self, message: ClientMessage) -> u32 {
-        let now = now_millis();
-        let (ClientMessage::Resume { token, .. } | ClientMessage::ResumeCall { token }) = &message else {
-            return self.handle(message);
-        };
-        let mut ticket = self.hub.tickets.verify(self.provider, token, now);
-        if let Some(claims) = ticket {
-            let call = claims.call.map(|claim| claim.id.0 as i64);
-            match self.hub.store.visit_ended(self.provider, claims.patient.0 as i64, call, now as i64).await {
-                Ok(false) => {}
-                Ok(true) => ticket = None,
-                Err(error) => {
-                    tracing::error!(room = self.provider.0, conn = self.conn.0, %error, "cannot check a ticket");
-                    ticket = None;
-                }
-            }
+        match &self.place {
+            Place::Home(room) => self.hub.resume(self.provider, room, self.conn, message).await,
+            Place::Away(_) => self.handle(message),
         }
-
-        let mut shell = lock(&self.room);
-        // A ticket that fails a check gets the same reply as any resumption the room cannot honour.
-        let effects = match (message, ticket) {
-            (ClientMessage::Resume { name, .. }, Some(ticket)) => shell.room.resume(self.conn, ticket, &name, now),
-            (ClientMessage::ResumeCall { .. }, Some(ticket)) => shell.room.resume_call(self.conn, ticket, now),
-            (message, _) => shell.room.handle(self.conn, message, now),
-        };
-        let strikes = self.hub.apply(self.provider, &mut shell, effects);
-        strikes.get(&self.conn).copied().unwrap_or(0)
     }
 
     /// Send a message straight to this connection, bypassing the room.
@@ -408,12 +529,60 @@ impl Connection {
     }
 }
 
+impl Hub {
+    /// Take back a queue place or a call side for `conn` with a ticket from a
+    /// `resume` or `resume_call` message. The ticket must carry the servers'
+    /// signature for this room, be unexpired, and name no visit that ended,
+    /// which the database remembers across restarts and servers. Returns the
+    /// abuse strikes the message earned.
+    async fn resume(&self, provider: ProviderId, room: &Mutex<RoomShell>, conn: ConnId, message: ClientMessage) -> u32 {
+        let now = now_millis();
+        let (ClientMessage::Resume { token, .. } | ClientMessage::ResumeCall { token }) = &message else {
+            let mut shell = lock(room);
+            let effects = shell.room.handle(conn, message, now);
+            return self.apply(provider, &mut shell, effects).get(&conn).copied().unwrap_or(0);
+        };
+        let mut ticket = self.tickets.verify(provider, token, now);
+        if let Some(claims) = ticket {
+            let call = claims.call.map(|claim| claim.id.0 as i64);
+            match self.store.visit_ended(provider, claims.patient.0 as i64, call, now as i64).await {
+                Ok(false) => {}
+                Ok(true) => ticket = None,
+                Err(error) => {
+                    tracing::error!(room = provider.0, conn = conn.0, %error, "cannot check a ticket");
+                    ticket = None;
+                }
+            }
+        }
+
+        let mut shell = lock(room);
+        // A ticket that fails a check gets the same reply as any resumption the room cannot honour.
+        let effects = match (message, ticket) {
+            (ClientMessage::Resume { name, .. }, Some(ticket)) => shell.room.resume(conn, ticket, &name, now),
+            (ClientMessage::ResumeCall { .. }, Some(ticket)) => shell.room.resume_call(conn, ticket, now),
+            (message, _) => shell.room.handle(conn, message, now),
+        };
+        let strikes = self.apply(provider, &mut shell, effects);
+        strikes.get(&conn).copied().unwrap_or(0)
+    }
+}
+
 impl Drop for Connection {
     fn drop(&mut self) {
-        let mut shell = lock(&self.room);
-        shell.outboxes.remove(&self.conn);
-        let effects = shell.room.disconnected(self.conn, now_millis());
-        self.hub.apply(self.provider, &mut shell, effects);
+        match &self.place {
+            Place::Home(room) => {
+                let mut shell = lock(room);
+                shell.outboxes.remove(&self.conn);
+                shell.remote_strikes.remove(&self.conn);
+                let effects = shell.room.disconnected(self.conn, now_millis());
+                self.hub.apply(self.provider, &mut shell, effects);
+            }
+            Place::Away(home) => {
+                lock(&self.hub.proxies).remove(&self.conn);
+                self.hub.to_home(*home, &Envelope::Gone { room: self.provider.0, conn: self.conn.0 });
+            }
+        }
+        self.hub.sockets[self.role.index()].fetch_sub(1, Ordering::Relaxed);
         tracing::info!(room = self.provider.0, conn = self.conn.0, "connection closed");
     }
 }
@@ -431,13 +600,13 @@ fn send(shell: &mut RoomShell, to: ConnId, message: &ServerMessage) -> bool {
             return true;
         }
     };
-    if outbox.sender.try_send(Outbound::Text(text)).is_ok() {
+    if outbox.push(to, Outbound::Text(text)) {
         return true;
     }
     tracing::warn!(conn = to.0, "connection too slow, closing it");
     crate::metrics::count_slow_connection_dropped();
     if let Some(outbox) = shell.outboxes.remove(&to) {
-        outbox.kill.notify_one();
+        outbox.kill();
     }
     false
 }
@@ -446,9 +615,9 @@ fn send(shell: &mut RoomShell, to: ConnId, message: &ServerMessage) -> bool {
 /// it at once when its queue is full.
 fn close(shell: &mut RoomShell, conn: ConnId, code: u16) {
     if let Some(outbox) = shell.outboxes.remove(&conn)
-        && outbox.sender.try_send(Outbound::Close(code)).is_err()
+        && !outbox.push(conn, Outbound::Close(code))
     {
-        outbox.kill.notify_one();
+        outbox.kill();
     }
 }
 
