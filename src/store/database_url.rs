@@ -58,6 +58,12 @@ impl DatabaseUrl {
         self.backend
     }
 
+    /// Returns the URL as given, password included: for a database client,
+    /// never for a log.
+    pub fn expose(&self) -> &str {
+        &self.url
+    }
+
     /// Connection options for SQLite. Like sqlx, they create no missing
     /// file unless the URL carries `?mode=rwc`.
     pub(super) fn sqlite_options(&self) -> anyhow::Result<SqliteConnectOptions> {

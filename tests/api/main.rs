@@ -10,6 +10,7 @@ mod helpers;
 mod limits;
 mod pages;
 mod passkeys;
+mod postgres;
 mod privacy;
 mod process;
 mod resume;
