@@ -58,6 +58,15 @@ impl DatabaseUrl {
         self.backend
     }
 
+    /// Returns the file path of a SQLite URL, or the database name of a
+    /// PostgreSQL URL, without host and credentials.
+    pub fn database_name(&self) -> String {
+        match self.backend {
+            Backend::Sqlite => self.sqlite_options().map(|options| options.get_filename().display().to_string()).unwrap_or_default(),
+            Backend::Postgres => self.postgres_options().ok().and_then(|options| options.get_database().map(str::to_owned)).unwrap_or_default(),
+        }
+    }
+
     /// Returns the URL as given, password included: for a database client,
     /// never for a log.
     pub fn expose(&self) -> &str {
@@ -139,5 +148,6 @@ mod tests {
         let url = DatabaseUrl::parse("postgres://visite:hunter2@db.praxis.example:5432/visite?password=hunter3").unwrap();
         assert_eq!(url.to_string(), "postgres://visite@db.praxis.example:5432/visite");
         assert!(!format!("{url:?}").contains("hunter"));
+        assert_eq!(url.database_name(), "visite");
     }
 }

@@ -148,7 +148,6 @@ impl Store {
             .run(&pool)
             .await
             .with_context(|| format!("cannot migrate database {url}"))?;
-        tracing::debug!(database = %url, "connected to PostgreSQL");
         Ok(Self { pool: Pool::Postgres(pool) })
     }
 

@@ -70,3 +70,32 @@ impl Drop for ScratchDatabase {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn exists(admin_url: &str, name: &str) -> bool {
+        let mut connection = PgConnection::connect(admin_url).await.unwrap();
+        let found: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&mut connection)
+            .await
+            .unwrap();
+        connection.close().await.unwrap();
+        found
+    }
+
+    #[tokio::test]
+    async fn scratch_database_is_dropped() {
+        let database = ScratchDatabase::create().await.unwrap();
+        let (admin_url, name) = (database.admin_url.clone(), database.name.clone());
+        let store = crate::store::Store::connect(Some(database.url()), std::env::temp_dir().as_path()).await.unwrap();
+        assert!(exists(&admin_url, &name).await, "the database was not created");
+
+        // The store's pool still holds connections, as after a failed test.
+        drop(database);
+        assert!(!exists(&admin_url, &name).await, "the database outlived its guard");
+        drop(store);
+    }
+}
