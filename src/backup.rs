@@ -1,5 +1,6 @@
 //! Online backups of the SQLite database, and restoring one into a stopped
-//! installation.
+//! installation. With PostgreSQL, visite makes no backups: the operator
+//! runs pg_dump and pg_restore.
 //!
 //! A backup is `VACUUM INTO` a temporary file in `<data-dir>/backups/`,
 //! synced and renamed into place, so a crash never leaves a half-written

@@ -43,9 +43,14 @@ pub struct Overrides {
     /// Address and port to listen on [default: 127.0.0.1:8080].
     #[arg(long, env = "VISITE_LISTEN", value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
-    /// Folder for the database [default: ./data].
+    /// Folder for the SQLite database, the mail outbox, backups and the lock file [default: ./data].
     #[arg(long, env = "VISITE_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Database: sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE
+    /// [default: DATA_DIR/visite.db]. An explicit SQLite file must exist
+    /// unless the URL ends in ?mode=rwc; a PostgreSQL database must exist.
+    #[arg(long, env = "VISITE_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
     /// Origin that browsers use to reach visite, such as https://video.praxis.example
     /// [default: http://localhost:PORT, for development on this machine only].
     #[arg(long, env = "VISITE_PUBLIC_ORIGIN", value_name = "URL")]
@@ -97,6 +102,7 @@ pub struct Overrides {
 struct FileSettings {
     listen: Option<SocketAddr>,
     data_dir: Option<PathBuf>,
+    database_url: Option<String>,
     public_origin: Option<String>,
     log_format: Option<LogFormat>,
     smtp_url: Option<String>,
@@ -150,6 +156,8 @@ struct TurnFile {
 pub struct Settings {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
+    /// `None` means the SQLite file `visite.db` in `data_dir`, created on first start.
+    pub database_url: Option<crate::store::DatabaseUrl>,
     /// `None` means development on this machine: the origin follows the
     /// bound port on `localhost` and `127.0.0.1`.
     pub public_origin: Option<String>,
@@ -225,6 +233,7 @@ impl Default for Settings {
         Self {
             listen: DEFAULT_LISTEN.parse().expect("valid default address"),
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            database_url: None,
             public_origin: None,
             log_format: LogFormat::Text,
             smtp_url: None,
@@ -263,6 +272,7 @@ impl std::fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("listen", &self.listen)
             .field("data_dir", &self.data_dir)
+            .field("database_url", &self.database_url)
             .field("public_origin", &self.public_origin)
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<redacted>"))
             .field("bus_url", &self.bus_url.as_deref().map(crate::bus::redact_url))
@@ -294,6 +304,11 @@ impl Settings {
         let settings = Settings {
             listen: overrides.listen.or(file.listen).unwrap_or(defaults.listen),
             data_dir: overrides.data_dir.or(file.data_dir).unwrap_or(defaults.data_dir),
+            database_url: overrides
+                .database_url
+                .or(file.database_url)
+                .map(|text| crate::store::DatabaseUrl::parse(&text))
+                .transpose()?,
             public_origin: overrides.public_origin.or(file.public_origin),
             log_format: overrides.log_format.or(file.log_format).unwrap_or_default(),
             smtp_url: overrides.smtp_url.or(file.smtp_url),
@@ -1007,5 +1022,35 @@ mod tests {
         let settings = Settings::load(overrides).unwrap();
         assert_eq!(settings.listen.port(), 9100);
         assert_eq!(settings.data_dir, PathBuf::from("/srv/visite"));
+    }
+
+    #[test]
+    fn database_url_from_file_and_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("visite.toml");
+        std::fs::write(&path, "database_url = \"postgres://visite:hunter2@127.0.0.1:5432/visite\"\n").unwrap();
+        let from_file = Settings::load(Overrides { config: Some(path.clone()), ..Overrides::default() }).unwrap();
+        let logged = format!("{from_file:?}");
+        assert!(logged.contains("postgres://visite@127.0.0.1:5432/visite"), "{logged}");
+        assert!(!logged.contains("hunter2"), "{logged}");
+        let url = from_file.database_url.expect("database_url from the file");
+        assert_eq!(url.backend(), crate::store::Backend::Postgres);
+
+        let overrides = Overrides {
+            config: Some(path),
+            database_url: Some("sqlite:///srv/visite/visite.db".to_owned()),
+            ..Overrides::default()
+        };
+        let from_flag = Settings::load(overrides).unwrap().database_url.expect("database_url from the flag");
+        assert_eq!(from_flag.backend(), crate::store::Backend::Sqlite);
+        assert_eq!(Settings::load(Overrides::default()).unwrap().database_url, None);
+    }
+
+    #[test]
+    fn database_url_rejects_unknown_scheme() {
+        let overrides = Overrides { database_url: Some("mysql://root@127.0.0.1/visite".to_owned()), ..Overrides::default() };
+        let error = format!("{:#}", Settings::load(overrides).unwrap_err());
+        assert!(error.contains("sqlite://PATH"), "{error}");
+        assert!(error.contains("postgres://"), "{error}");
     }
 }

@@ -103,7 +103,8 @@ async fn main() -> std::process::ExitCode {
 
 async fn backup(overrides: Overrides) -> anyhow::Result<()> {
     let settings = Settings::load(overrides)?;
-    let store = visite::store::Store::open(&settings.data_dir).await?;
+    reject_postgres_backup(&settings)?;
+    let store = visite::store::Store::connect(settings.database_url.as_ref(), &settings.data_dir).await?;
     let path = visite::backup::create(&store, &settings.data_dir, settings.backup_keep.max(1), Retention::from_settings(&settings)).await?;
     store.close().await;
     println!("{}", path.display());
@@ -112,6 +113,13 @@ async fn backup(overrides: Overrides) -> anyhow::Result<()> {
 
 async fn restore(file: std::path::PathBuf, overrides: Overrides) -> anyhow::Result<()> {
     let settings = Settings::load(overrides)?;
+    reject_postgres_backup(&settings)?;
+    if let Some(url) = &settings.database_url {
+        anyhow::bail!(
+            "visite restore replaces only the default database DATA_DIR/visite.db, but database_url names {url}: \
+             stop visite and copy the backup file over that database yourself"
+        );
+    }
     let replaced = visite::backup::restore(&file, &settings.data_dir).await?;
     if !replaced.as_os_str().is_empty() {
         // The replaced database stays up to `backup_keep` days, like a backup.
@@ -127,14 +135,24 @@ async fn restore(file: std::path::PathBuf, overrides: Overrides) -> anyhow::Resu
     Ok(())
 }
 
+/// Stops `visite backup` and `visite restore` on PostgreSQL, which has its
+/// own tools for this.
+fn reject_postgres_backup(settings: &Settings) -> anyhow::Result<()> {
+    match &settings.database_url {
+        Some(url) if url.backend() == visite::store::Backend::Postgres => anyhow::bail!("{}", visite::store::POSTGRES_BACKUP_HINT),
+        _ => Ok(()),
+    }
+}
+
 async fn admin(command: AdminCommand, overrides: Overrides) -> anyhow::Result<()> {
     let settings = Settings::load(overrides)?;
     if let AdminCommand::ResetSecondFactor { email, yes: false } = &command {
         confirm_reset(email)?;
     }
-    // A mistyped folder must not get a new, empty database of its own.
-    let database = settings.data_dir.join("visite.db");
-    if !database.is_file() {
+    // A mistyped folder must not get a new, empty database of its own. An
+    // explicit database_url creates no database unless it ends in ?mode=rwc.
+    let database = settings.data_dir.join(visite::store::DATABASE_FILE);
+    if settings.database_url.is_none() && !database.is_file() {
         anyhow::bail!(
             "{} contains no visite database: give the data folder of the server with --data-dir or --config",
             settings.data_dir.display()
@@ -146,7 +164,7 @@ async fn admin(command: AdminCommand, overrides: Overrides) -> anyhow::Result<()
             settings.link_origin(settings.listen)
         );
     }
-    let store = visite::store::Store::open(&settings.data_dir).await?;
+    let store = visite::store::Store::connect(settings.database_url.as_ref(), &settings.data_dir).await?;
     let mail_settings = MailSettings { smtp_url: settings.smtp_url.clone(), from: settings.mail_from.clone() };
     let admin = Admin {
         store: store.clone(),

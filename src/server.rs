@@ -61,7 +61,12 @@ impl Server {
         // Read the certificate before anything else, so that a wrong path fails the start at once.
         let certificates = settings.tls.clone().map(CertificateStore::load).transpose()?;
         let lock = DataDirLock::acquire(&settings.data_dir)?;
-        let store = Store::open(&settings.data_dir).await?;
+        let store = Store::connect(settings.database_url.as_ref(), &settings.data_dir).await?;
+        // Only the database name, because log lines carry no IP addresses.
+        match &settings.database_url {
+            Some(url) => tracing::info!(backend = ?url.backend(), database = url.database_name(), "database opened"),
+            None => tracing::info!(database = %settings.data_dir.join(crate::store::DATABASE_FILE).display(), "database opened"),
+        }
         // Build the password blocklist now rather than in the first signup.
         tokio::task::spawn_blocking(crate::accounts::password_policy::preload).await?;
         let listener = TcpListener::bind(settings.listen)

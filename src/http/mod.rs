@@ -238,7 +238,9 @@ async fn close_unavailable_rooms(app: &App) -> Result<(), error::AppError> {
 /// Make the daily backup when the newest one is a day old or missing.
 async fn daily_backup(app: &App) {
     let keep = app.settings.backup_keep;
-    if keep == 0 || !crate::backup::due(&app.settings.data_dir) {
+    // PostgreSQL is backed up with pg_dump, outside visite.
+    let sqlite = app.store.backend() == crate::store::Backend::Sqlite;
+    if keep == 0 || !sqlite || !crate::backup::due(&app.settings.data_dir) {
         return;
     }
     match crate::backup::create(&app.store, &app.settings.data_dir, keep, Retention::from_settings(&app.settings)).await {

@@ -7,27 +7,29 @@ impl Store {
     /// Records that a patient's visit, and the call if any, ended; tickets
     /// naming them are refused until `expires_at`.
     pub async fn end_visit(&self, provider: ProviderId, patient: i64, call: Option<i64>, expires_at: i64) -> sqlx::Result<()> {
-        let mut tx = self.pool.begin().await?;
-        for (kind, number) in [("patient", Some(patient)), ("call", call)] {
-            let Some(number) = number else { continue };
-            sqlx::query(
-                "INSERT INTO ended_visits (provider_id, kind, number, expires_at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (provider_id, kind, number) DO UPDATE SET expires_at = excluded.expires_at",
-            )
-            .bind(provider)
-            .bind(kind)
-            .bind(number)
-            .bind(expires_at)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await
+        with_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            for (kind, number) in [("patient", Some(patient)), ("call", call)] {
+                let Some(number) = number else { continue };
+                sqlx::query(
+                    "INSERT INTO ended_visits (provider_id, kind, number, expires_at) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (provider_id, kind, number) DO UPDATE SET expires_at = excluded.expires_at",
+                )
+                .bind(provider)
+                .bind(kind)
+                .bind(number)
+                .bind(expires_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await
+        })
     }
 
     /// Returns whether the patient's visit or the call ended, for a ticket
     /// that is valid at `now`.
     pub async fn visit_ended(&self, provider: ProviderId, patient: i64, call: Option<i64>, now: i64) -> sqlx::Result<bool> {
-        sqlx::query_scalar(
+        with_pool!(self, |pool| sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM ended_visits WHERE provider_id = $1 AND expires_at > $4
                 AND ((kind = 'patient' AND number = $2) OR (kind = 'call' AND number = $3)))",
         )
@@ -35,13 +37,13 @@ impl Store {
         .bind(patient)
         .bind(call)
         .bind(now)
-        .fetch_one(&self.pool)
-        .await
+        .fetch_one(pool)
+        .await)
     }
 
     /// Deletes the markers that no valid ticket can name any more.
     pub async fn prune_ended_visits(&self, now: i64) -> sqlx::Result<u64> {
-        let result = sqlx::query("DELETE FROM ended_visits WHERE expires_at <= $1").bind(now).execute(&self.pool).await?;
-        Ok(result.rows_affected())
+        let result = execute!(self, sqlx::query("DELETE FROM ended_visits WHERE expires_at <= $1").bind(now))?;
+        Ok(result)
     }
 }

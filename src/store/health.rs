@@ -6,7 +6,7 @@ impl Store {
     /// Runs a trivial query, which fails when the database cannot be reached
     /// or the pool was closed.
     pub async fn ping(&self) -> sqlx::Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        execute!(self, sqlx::query("SELECT 1"))?;
         Ok(())
     }
 }

@@ -7,12 +7,10 @@ impl Store {
     /// none yet. When two servers start at once, both end up with the first
     /// key written.
     pub async fn server_key(&self, name: &str, fresh: Vec<u8>) -> sqlx::Result<Vec<u8>> {
-        sqlx::query("INSERT INTO server_keys (name, key, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
+        execute!(self, sqlx::query("INSERT INTO server_keys (name, key, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
             .bind(name)
             .bind(fresh)
-            .bind(unix_now())
-            .execute(&self.pool)
-            .await?;
-        sqlx::query_scalar("SELECT key FROM server_keys WHERE name = $1").bind(name).fetch_one(&self.pool).await
+            .bind(unix_now()))?;
+        with_pool!(self, |pool| sqlx::query_scalar("SELECT key FROM server_keys WHERE name = $1").bind(name).fetch_one(pool).await)
     }
 }

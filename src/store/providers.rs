@@ -107,50 +107,47 @@ macro_rules! select_provider {
 impl Store {
     /// Whether a room link is free: no provider has it and no live reservation keeps it.
     pub async fn slug_available(&self, slug: &str, now: i64) -> sqlx::Result<bool> {
-        let taken: i64 = sqlx::query_scalar(
+        let taken: i64 = with_pool!(self, |pool| sqlx::query_scalar(
             "SELECT (SELECT COUNT(*) FROM providers WHERE slug = $1)
                   + (SELECT COUNT(*) FROM slug_reservations WHERE slug = $1 AND expires_at > $2)",
         )
         .bind(slug)
         .bind(now)
-        .fetch_one(&self.pool)
-        .await?;
+        .fetch_one(pool)
+        .await)?;
         Ok(taken == 0)
     }
 
     /// Hold a room link until `expires_at` without an account.
     pub async fn reserve_slug(&self, slug: &str, expires_at: i64) -> sqlx::Result<()> {
-        sqlx::query(
+        execute!(self, sqlx::query(
             "INSERT INTO slug_reservations (slug, expires_at) VALUES ($1, $2)
-             ON CONFLICT (slug) DO UPDATE SET expires_at = MAX(slug_reservations.expires_at, $2)",
+             ON CONFLICT (slug) DO UPDATE SET expires_at =
+                 CASE WHEN slug_reservations.expires_at > $2 THEN slug_reservations.expires_at ELSE $2 END",
         )
         .bind(slug)
-        .bind(expires_at)
-        .execute(&self.pool)
-        .await?;
+        .bind(expires_at))?;
         Ok(())
     }
 
     /// Delete accounts whose email address was not confirmed before `created_before`,
     /// and expired room-link reservations. Returns how many accounts went.
     pub async fn delete_unverified(&self, created_before: i64, now: i64) -> sqlx::Result<u64> {
-        sqlx::query("DELETE FROM slug_reservations WHERE expires_at <= $1").bind(now).execute(&self.pool).await?;
-        let result = sqlx::query("DELETE FROM providers WHERE email_verified_at IS NULL AND created_at < $1")
-            .bind(created_before)
-            .execute(&self.pool)
-            .await?;
-        Ok(result.rows_affected())
+        execute!(self, sqlx::query("DELETE FROM slug_reservations WHERE expires_at <= $1").bind(now))?;
+        let result = execute!(self, sqlx::query("DELETE FROM providers WHERE email_verified_at IS NULL AND created_at < $1")
+            .bind(created_before))?;
+        Ok(result)
     }
 
     pub async fn provider_count(&self) -> sqlx::Result<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM providers").fetch_one(&self.pool).await
+        with_pool!(self, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM providers").fetch_one(pool).await)
     }
 
     pub async fn create_provider(&self, new: NewProvider<'_>) -> Result<ProviderId, WriteError> {
         if !self.slug_available(new.slug, unix_now()).await? {
             return Err(WriteError::Taken(UniqueViolation::Slug));
         }
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = with_pool!(self, |pool| sqlx::query_scalar(
             "INSERT INTO providers (email, name, practice_name, slug, password_hash, locale, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
@@ -161,80 +158,72 @@ impl Store {
         .bind(new.password_hash)
         .bind(new.locale)
         .bind(unix_now())
-        .fetch_one(&self.pool)
-        .await
+        .fetch_one(pool)
+        .await)
         .map_err(classify)?;
         Ok(ProviderId(id))
     }
 
     pub async fn provider_by_email(&self, email: &str) -> sqlx::Result<Option<Provider>> {
-        sqlx::query_as(select_provider!("email = $1"))
+        with_pool!(self, |pool| sqlx::query_as(select_provider!("email = $1"))
             .bind(email)
-            .fetch_optional(&self.pool)
-            .await
+            .fetch_optional(pool)
+            .await)
     }
 
     pub async fn provider_by_slug(&self, slug: &str) -> sqlx::Result<Option<Provider>> {
-        sqlx::query_as(select_provider!("slug = $1"))
+        with_pool!(self, |pool| sqlx::query_as(select_provider!("slug = $1"))
             .bind(slug)
-            .fetch_optional(&self.pool)
-            .await
+            .fetch_optional(pool)
+            .await)
     }
 
     pub async fn provider_by_id(&self, id: ProviderId) -> sqlx::Result<Option<Provider>> {
-        sqlx::query_as(select_provider!("id = $1"))
+        with_pool!(self, |pool| sqlx::query_as(select_provider!("id = $1"))
             .bind(id)
-            .fetch_optional(&self.pool)
-            .await
+            .fetch_optional(pool)
+            .await)
     }
 
     pub async fn mark_email_verified(&self, id: ProviderId, now: i64) -> sqlx::Result<()> {
-        sqlx::query("UPDATE providers SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL")
+        execute!(self, sqlx::query("UPDATE providers SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL")
             .bind(now)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+            .bind(id))?;
         Ok(())
     }
 
     /// Switch the login address; the new one counts as verified, because
     /// the provider confirmed it through a link.
     pub async fn set_email(&self, id: ProviderId, email: &str, now: i64) -> Result<(), WriteError> {
-        sqlx::query("UPDATE providers SET email = $1, email_verified_at = $2 WHERE id = $3")
+        execute!(self, sqlx::query("UPDATE providers SET email = $1, email_verified_at = $2 WHERE id = $3")
             .bind(email)
             .bind(now)
-            .bind(id)
-            .execute(&self.pool)
-            .await
+            .bind(id))
             .map_err(classify)?;
         Ok(())
     }
 
     pub async fn set_password_hash(&self, id: ProviderId, password_hash: &str) -> sqlx::Result<()> {
-        sqlx::query("UPDATE providers SET password_hash = $1 WHERE id = $2")
+        execute!(self, sqlx::query("UPDATE providers SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+            .bind(id))?;
         Ok(())
     }
 
     /// Change the room link and the waiting-room message.
     pub async fn update_room(&self, id: ProviderId, slug: &str, waiting_message: &str) -> Result<(), WriteError> {
-        let reserved: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM slug_reservations WHERE slug = $1 AND expires_at > $2")
+        let reserved: i64 = with_pool!(self, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM slug_reservations WHERE slug = $1 AND expires_at > $2")
             .bind(slug)
             .bind(unix_now())
-            .fetch_one(&self.pool)
-            .await?;
+            .fetch_one(pool)
+            .await)?;
         if reserved > 0 {
             return Err(WriteError::Taken(UniqueViolation::Slug));
         }
-        sqlx::query("UPDATE providers SET slug = $1, waiting_message = $2 WHERE id = $3")
+        execute!(self, sqlx::query("UPDATE providers SET slug = $1, waiting_message = $2 WHERE id = $3")
             .bind(slug)
             .bind(waiting_message)
-            .bind(id)
-            .execute(&self.pool)
-            .await
+            .bind(id))
             .map_err(classify)?;
         Ok(())
     }

@@ -76,73 +76,66 @@ impl Store {
         device_label: &str,
         now: i64,
     ) -> sqlx::Result<()> {
-        sqlx::query("INSERT INTO security_events (provider_id, at, kind, device_label) VALUES ($1, $2, $3, $4)")
+        execute!(self, sqlx::query("INSERT INTO security_events (provider_id, at, kind, device_label) VALUES ($1, $2, $3, $4)")
             .bind(provider)
             .bind(now)
             .bind(event.as_str())
-            .bind(device_label)
-            .execute(&self.pool)
-            .await?;
+            .bind(device_label))?;
         Ok(())
     }
 
     pub async fn security_events(&self, provider: ProviderId, limit: i64) -> sqlx::Result<Vec<SecurityEventRow>> {
-        sqlx::query_as(
+        with_pool!(self, |pool| sqlx::query_as(
             "SELECT at, kind, device_label FROM security_events WHERE provider_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
         )
         .bind(provider)
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await
+        .fetch_all(pool)
+        .await)
     }
 
     /// When the newest event of this kind happened, if ever.
     pub async fn last_security_event_at(&self, provider: ProviderId, event: SecurityEvent) -> sqlx::Result<Option<i64>> {
-        sqlx::query_scalar("SELECT MAX(at) FROM security_events WHERE provider_id = $1 AND kind = $2")
+        with_pool!(self, |pool| sqlx::query_scalar("SELECT MAX(at) FROM security_events WHERE provider_id = $1 AND kind = $2")
             .bind(provider)
             .bind(event.as_str())
-            .fetch_one(&self.pool)
-            .await
+            .fetch_one(pool)
+            .await)
     }
 
     /// Deletes security events more than `max_age_seconds` older than `now`; returns how many.
     pub async fn prune_security_events(&self, now: i64, max_age_seconds: i64) -> sqlx::Result<u64> {
-        let result = sqlx::query("DELETE FROM security_events WHERE at < $1")
-            .bind(now - max_age_seconds)
-            .execute(&self.pool)
-            .await?;
-        Ok(result.rows_affected())
+        let result = execute!(self, sqlx::query("DELETE FROM security_events WHERE at < $1")
+            .bind(now - max_age_seconds))?;
+        Ok(result)
     }
 
     /// Record this browser for this provider; returns whether it had completed a login before.
     pub async fn remember_device(&self, provider: ProviderId, device_hash: &[u8], now: i64) -> sqlx::Result<bool> {
-        let inserted = sqlx::query(
+        let inserted = execute!(self, sqlx::query(
             "INSERT INTO known_devices (provider_id, device_hash, first_seen_at) VALUES ($1, $2, $3)
              ON CONFLICT (provider_id, device_hash) DO NOTHING",
         )
         .bind(provider)
         .bind(device_hash)
-        .bind(now)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+        .bind(now))?;
         Ok(inserted == 0)
     }
 
     pub async fn is_known_device(&self, provider: ProviderId, device_hash: &[u8]) -> sqlx::Result<bool> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM known_devices WHERE provider_id = $1 AND device_hash = $2")
+        let count: i64 = with_pool!(self, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM known_devices WHERE provider_id = $1 AND device_hash = $2")
             .bind(provider)
             .bind(device_hash)
-            .fetch_one(&self.pool)
-            .await?;
+            .fetch_one(pool)
+            .await)?;
         Ok(count > 0)
     }
 
     pub async fn has_known_devices(&self, provider: ProviderId) -> sqlx::Result<bool> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM known_devices WHERE provider_id = $1")
+        let count: i64 = with_pool!(self, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM known_devices WHERE provider_id = $1")
             .bind(provider)
-            .fetch_one(&self.pool)
-            .await?;
+            .fetch_one(pool)
+            .await)?;
         Ok(count > 0)
     }
 
@@ -151,14 +144,12 @@ impl Store {
     pub async fn server_secret(&self, name: &str) -> sqlx::Result<Vec<u8>> {
         let mut fresh = vec![0u8; 32];
         rand::rng().fill_bytes(&mut fresh);
-        sqlx::query("INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+        execute!(self, sqlx::query("INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
             .bind(name)
-            .bind(&fresh)
-            .execute(&self.pool)
-            .await?;
-        sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1")
+            .bind(&fresh))?;
+        with_pool!(self, |pool| sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1")
             .bind(name)
-            .fetch_one(&self.pool)
-            .await
+            .fetch_one(pool)
+            .await)
     }
 }

@@ -59,12 +59,10 @@ impl Store {
     /// how many. A lookup deletes an expired session too, but a browser that
     /// never returns never looks its session up.
     pub async fn prune_sessions(&self, now: i64) -> sqlx::Result<u64> {
-        let result = sqlx::query("DELETE FROM sessions WHERE last_seen_at <= $1 OR created_at <= $2")
+        let result = execute!(self, sqlx::query("DELETE FROM sessions WHERE last_seen_at <= $1 OR created_at <= $2")
             .bind(now - SESSION_IDLE_SECONDS)
-            .bind(now - SESSION_ABSOLUTE_SECONDS)
-            .execute(&self.pool)
-            .await?;
-        Ok(result.rows_affected())
+            .bind(now - SESSION_ABSOLUTE_SECONDS))?;
+        Ok(result)
     }
 
     pub async fn create_session(
@@ -75,7 +73,7 @@ impl Store {
         device_label: &str,
         now: i64,
     ) -> sqlx::Result<()> {
-        sqlx::query(
+        execute!(self, sqlx::query(
             "INSERT INTO sessions (token_hash, provider_id, created_at, last_seen_at, stage, authenticated_at, device_label)
              VALUES ($1, $2, $3, $3, $4, $3, $5)",
         )
@@ -83,26 +81,21 @@ impl Store {
         .bind(provider)
         .bind(now)
         .bind(stage.as_str())
-        .bind(device_label)
-        .execute(&self.pool)
-        .await?;
+        .bind(device_label))?;
         Ok(())
     }
 
     /// Look up the live session for a token hash and refresh its idle timer.
     /// Expired sessions are deleted on the way.
     pub async fn session(&self, token_hash: &[u8], now: i64) -> sqlx::Result<Option<Session>> {
-        let live = sqlx::query(
+        let live = execute!(self, sqlx::query(
             "UPDATE sessions SET last_seen_at = $2
              WHERE token_hash = $1 AND last_seen_at > $3 AND created_at > $4",
         )
         .bind(token_hash)
         .bind(now)
         .bind(now - SESSION_IDLE_SECONDS)
-        .bind(now - SESSION_ABSOLUTE_SECONDS)
-        .execute(&self.pool)
-        .await?
-        .rows_affected()
+        .bind(now - SESSION_ABSOLUTE_SECONDS))?
             == 1;
 
         if !live {
@@ -110,10 +103,10 @@ impl Store {
             return Ok(None);
         }
         let row: Option<SessionRow> =
-            sqlx::query_as("SELECT provider_id, stage, authenticated_at FROM sessions WHERE token_hash = $1")
+            with_pool!(self, |pool| sqlx::query_as("SELECT provider_id, stage, authenticated_at FROM sessions WHERE token_hash = $1")
                 .bind(token_hash)
-                .fetch_optional(&self.pool)
-                .await?;
+                .fetch_optional(pool)
+                .await)?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -138,25 +131,21 @@ impl Store {
     }
 
     pub async fn delete_session(&self, token_hash: &[u8]) -> sqlx::Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await?;
+        execute!(self, sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash))?;
         Ok(())
     }
 
     /// End every session of a provider except `keep`, if given. Returns how many ended.
     pub async fn delete_sessions_except(&self, provider: ProviderId, keep: Option<&[u8]>) -> sqlx::Result<u64> {
-        let result = sqlx::query("DELETE FROM sessions WHERE provider_id = $1 AND token_hash != $2")
+        let result = execute!(self, sqlx::query("DELETE FROM sessions WHERE provider_id = $1 AND token_hash != $2")
             .bind(provider)
-            .bind(keep.unwrap_or(&[]))
-            .execute(&self.pool)
-            .await?;
-        Ok(result.rows_affected())
+            .bind(keep.unwrap_or(&[])))?;
+        Ok(result)
     }
 
     pub async fn list_sessions(&self, provider: ProviderId, now: i64) -> sqlx::Result<Vec<SessionSummary>> {
-        sqlx::query_as(
+        with_pool!(self, |pool| sqlx::query_as(
             "SELECT token_hash, created_at, last_seen_at, device_label FROM sessions
              WHERE provider_id = $1 AND stage = 'full' AND last_seen_at > $2 AND created_at > $3
              ORDER BY last_seen_at DESC",
@@ -164,22 +153,20 @@ impl Store {
         .bind(provider)
         .bind(now - SESSION_IDLE_SECONDS)
         .bind(now - SESSION_ABSOLUTE_SECONDS)
-        .fetch_all(&self.pool)
-        .await
+        .fetch_all(pool)
+        .await)
     }
 
     /// Record that the password was checked again in this session.
     pub async fn touch_authentication(&self, token_hash: &[u8], now: i64) -> sqlx::Result<()> {
-        sqlx::query("UPDATE sessions SET authenticated_at = $1 WHERE token_hash = $2")
+        execute!(self, sqlx::query("UPDATE sessions SET authenticated_at = $1 WHERE token_hash = $2")
             .bind(now)
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await?;
+            .bind(token_hash))?;
         Ok(())
     }
 
     /// Deletes every session, so that every provider signs in again.
     pub async fn end_all_sessions(&self) -> sqlx::Result<u64> {
-        Ok(sqlx::query("DELETE FROM sessions").execute(&self.pool).await?.rows_affected())
+        execute!(self, sqlx::query("DELETE FROM sessions"))
     }
 }

@@ -11,15 +11,48 @@ fn new_provider<'a>(email: &'a str, slug: &'a str) -> NewProvider<'a> {
     }
 }
 
-async fn open_temp() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).await.unwrap();
-    (dir, store)
+/// A store on a fresh database, deleted with this value: a SQLite file in a
+/// temporary folder, or a PostgreSQL database of its own.
+struct TestDatabase {
+    store: Store,
+    dir: tempfile::TempDir,
+    _postgres: Option<scratch::ScratchDatabase>,
 }
 
-#[tokio::test]
-async fn provider_unique_email_and_slug() {
-    let (_dir, store) = open_temp().await;
+async fn open(backend: Backend) -> TestDatabase {
+    let dir = tempfile::tempdir().unwrap();
+    let postgres = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(scratch::ScratchDatabase::create().await.expect("PostgreSQL for the store tests")),
+    };
+    let url = postgres.as_ref().map(|database| database.url());
+    let store = Store::connect(url, dir.path()).await.unwrap();
+    assert_eq!(store.backend(), backend);
+    TestDatabase { store, dir, _postgres: postgres }
+}
+
+/// Defines each listed test, an `async fn(Backend)`, once per backend:
+/// as `sqlite::NAME` and as `postgres::NAME`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(super::Backend::Sqlite).await
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(super::Backend::Postgres).await
+            })*
+        }
+    };
+}
+
+async fn provider_unique_email_and_slug(backend: Backend) {
+    let database = open(backend).await;
+    let store = &database.store;
     store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
 
     let email = store.create_provider(new_provider("a@example.org", "praxis-b")).await.unwrap_err();
@@ -28,9 +61,9 @@ async fn provider_unique_email_and_slug() {
     assert!(matches!(slug, WriteError::Taken(UniqueViolation::Slug)), "{slug:?}");
 }
 
-#[tokio::test]
-async fn session_expires_when_idle() {
-    let (_dir, store) = open_temp().await;
+async fn session_expires_when_idle(backend: Backend) {
+    let database = open(backend).await;
+    let store = &database.store;
     let id = store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
     store.create_session(b"hash", id, SessionStage::Full, "", 1_000).await.unwrap();
 
@@ -40,9 +73,9 @@ async fn session_expires_when_idle() {
     assert!(store.session_provider(b"hash", 1_001).await.unwrap().is_none(), "expired session was kept");
 }
 
-#[tokio::test]
-async fn session_expires_after_absolute_limit() {
-    let (_dir, store) = open_temp().await;
+async fn session_expires_after_absolute_limit(backend: Backend) {
+    let database = open(backend).await;
+    let store = &database.store;
     let id = store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
     store.create_session(b"hash", id, SessionStage::Full, "", 0).await.unwrap();
 
@@ -54,9 +87,9 @@ async fn session_expires_after_absolute_limit() {
     assert!(store.session_provider(b"hash", SESSION_ABSOLUTE_SECONDS + 1).await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn calls_newest_first() {
-    let (_dir, store) = open_temp().await;
+async fn calls_newest_first(backend: Backend) {
+    let database = open(backend).await;
+    let store = &database.store;
     let id = store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
     store.record_call(id, 100, 60).await.unwrap();
     store.record_call(id, 200, 30).await.unwrap();
@@ -68,9 +101,9 @@ async fn calls_newest_first() {
     ]);
 }
 
-#[tokio::test]
-async fn call_recorded_twice_keeps_longer_row() {
-    let (_dir, store) = open_temp().await;
+async fn call_recorded_twice_keeps_longer_row(backend: Backend) {
+    let database = open(backend).await;
+    let store = &database.store;
     let id = store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
     store.record_call(id, 100, 40).await.unwrap();
     store.record_call(id, 100, 90).await.unwrap();
@@ -80,9 +113,9 @@ async fn call_recorded_twice_keeps_longer_row() {
     assert_eq!(calls, vec![CallRecord { started_at: 100, duration_seconds: 90 }]);
 }
 
-#[tokio::test]
-async fn ended_visits_are_refused_until_they_expire() {
-    let (_dir, store) = open_temp().await;
+async fn ended_visits_are_refused_until_they_expire(backend: Backend) {
+    let database = open(backend).await;
+    let store = &database.store;
     let id = store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
     store.end_visit(id, 7, Some(9), 5_000).await.unwrap();
 
@@ -93,29 +126,30 @@ async fn ended_visits_are_refused_until_they_expire() {
     assert_eq!(store.prune_ended_visits(5_000).await.unwrap(), 2);
 }
 
-#[tokio::test]
-async fn server_key_is_created_once() {
-    let (_dir, store) = open_temp().await;
+async fn server_key_is_created_once(backend: Backend) {
+    let database = open(backend).await;
+    let store = &database.store;
     let first = store.server_key("tickets", vec![1; 32]).await.unwrap();
     let second = store.server_key("tickets", vec![2; 32]).await.unwrap();
     assert_eq!(first, vec![1; 32]);
     assert_eq!(second, first);
 }
 
-#[tokio::test]
-async fn attempt_gate_matches_delay_rule() {
-    let (_dir, store) = open_temp().await;
+async fn attempt_gate_matches_delay_rule(backend: Backend) {
+    let database = open(backend).await;
+    let store = &database.store;
     let now = 1_000_000;
     for failures in 0..40u32 {
         let subject = format!("account:test-{failures}");
         if failures > 0 {
-            sqlx::query("INSERT INTO login_failures (subject, failures, last_failure_at) VALUES ($1, $2, $3)")
-                .bind(&subject)
-                .bind(i64::from(failures))
-                .bind(now)
-                .execute(&store.pool)
-                .await
-                .unwrap();
+            execute!(
+                store,
+                sqlx::query("INSERT INTO login_failures (subject, failures, last_failure_at) VALUES ($1, $2, $3)")
+                    .bind(&subject)
+                    .bind(i64::from(failures))
+                    .bind(now)
+            )
+            .unwrap();
         }
         let delay = crate::accounts::throttle::delay_after(failures);
         if delay > 0 {
@@ -127,9 +161,9 @@ async fn attempt_gate_matches_delay_rule() {
     }
 }
 
-#[tokio::test]
-async fn parallel_attempts_are_counted_before_checking() {
-    let (_dir, store) = open_temp().await;
+async fn parallel_attempts_are_counted_before_checking(backend: Backend) {
+    let database = open(backend).await;
+    let store = &database.store;
     let mut tasks = Vec::new();
     for _ in 0..30 {
         let store = store.clone();
@@ -146,9 +180,9 @@ async fn parallel_attempts_are_counted_before_checking() {
 
 const DAY: i64 = 24 * 60 * 60;
 
-#[tokio::test]
-async fn prune_calls_deletes_only_expired() {
-    let (_dir, store) = open_temp().await;
+async fn prune_calls_deletes_only_expired(backend: Backend) {
+    let database = open(backend).await;
+    let store = &database.store;
     let id = store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
     let now = 1_000 * DAY;
     store.record_call(id, now - 91 * DAY, 60).await.unwrap();
@@ -166,9 +200,9 @@ async fn prune_calls_deletes_only_expired() {
     assert_eq!(store.recent_calls(id, 10).await.unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn prune_security_events_deletes_only_expired() {
-    let (_dir, store) = open_temp().await;
+async fn prune_security_events_deletes_only_expired(backend: Backend) {
+    let database = open(backend).await;
+    let store = &database.store;
     let id = store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
     let now = 1_000 * DAY;
     store.record_security_event(id, SecurityEvent::Login, "old", now - 31 * DAY).await.unwrap();
@@ -179,9 +213,12 @@ async fn prune_security_events_deletes_only_expired() {
     assert_eq!(labels, ["new"]);
 }
 
+/// SQLite only: PostgreSQL has no `secure_delete`, so its operators rely on
+/// VACUUM and an encrypted disk instead.
 #[tokio::test]
 async fn pruned_rows_leave_no_trace_in_the_file() {
-    let (dir, store) = open_temp().await;
+    let database = open(Backend::Sqlite).await;
+    let (dir, store) = (&database.dir, &database.store);
     let id = store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
     let label = "Kestrel Browser on Plan 9";
     store.record_security_event(id, SecurityEvent::Login, label, 0).await.unwrap();
@@ -195,9 +232,9 @@ async fn pruned_rows_leave_no_trace_in_the_file() {
     assert!(!contains_label(&std::fs::read(&database).unwrap()), "the deleted row is still readable in the file");
 }
 
-#[tokio::test]
-async fn expired_login_records_are_pruned() {
-    let (_dir, store) = open_temp().await;
+async fn expired_login_records_are_pruned(backend: Backend) {
+    let database = open(backend).await;
+    let store = &database.store;
     let id = store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
     let now = 1_000 * DAY;
     store.create_session(b"idle", id, SessionStage::Full, "", now - SESSION_IDLE_SECONDS - 1).await.unwrap();
@@ -217,13 +254,14 @@ async fn expired_login_records_are_pruned() {
     assert_eq!(store.login_failures("net:recent").await.unwrap().0, 1, "a recent network counter was deleted");
     assert_eq!(store.login_failures("account:old").await.unwrap().0, 1, "an account counter was deleted");
     assert_eq!(store.login_failures("net:old").await.unwrap().0, 0);
-    let remaining: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM email_tokens").fetch_one(&store.pool).await.unwrap();
+    let remaining: i64 =
+        with_pool!(store, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM email_tokens").fetch_one(pool).await).unwrap();
     assert_eq!(remaining, 1, "the unexpired link was deleted or the expired one kept");
 }
 
-#[tokio::test]
-async fn idle_account_counters_are_pruned_unless_locked() {
-    let (_dir, store) = open_temp().await;
+async fn idle_account_counters_are_pruned_unless_locked(backend: Backend) {
+    let database = open(backend).await;
+    let store = &database.store;
     let now = 1_000 * DAY;
     let locked = i64::from(crate::accounts::throttle::LOCK_AFTER);
     for (subject, failures, last_failure_at) in [
@@ -232,13 +270,14 @@ async fn idle_account_counters_are_pruned_unless_locked() {
         ("account:recent", 7, now - 89 * DAY),
         ("net:idle", 7, now - 91 * DAY),
     ] {
-        sqlx::query("INSERT INTO login_failures (subject, failures, last_failure_at) VALUES ($1, $2, $3)")
-            .bind(subject)
-            .bind(failures)
-            .bind(last_failure_at)
-            .execute(&store.pool)
-            .await
-            .unwrap();
+        execute!(
+            store,
+            sqlx::query("INSERT INTO login_failures (subject, failures, last_failure_at) VALUES ($1, $2, $3)")
+                .bind(subject)
+                .bind(failures)
+                .bind(last_failure_at)
+        )
+        .unwrap();
     }
 
     assert_eq!(store.prune_account_failures(now, 90 * DAY).await.unwrap(), 1);
@@ -248,3 +287,19 @@ async fn idle_account_counters_are_pruned_unless_locked() {
     assert_eq!(store.login_failures("account:recent").await.unwrap().0, 7);
     assert_eq!(store.login_failures("net:idle").await.unwrap().0, 7, "network counters are pruned elsewhere");
 }
+
+on_both_backends!(
+    provider_unique_email_and_slug,
+    session_expires_when_idle,
+    session_expires_after_absolute_limit,
+    calls_newest_first,
+    call_recorded_twice_keeps_longer_row,
+    ended_visits_are_refused_until_they_expire,
+    server_key_is_created_once,
+    attempt_gate_matches_delay_rule,
+    parallel_attempts_are_counted_before_checking,
+    prune_calls_deletes_only_expired,
+    prune_security_events_deletes_only_expired,
+    expired_login_records_are_pruned,
+    idle_account_counters_are_pruned_unless_locked,
+);

@@ -18,6 +18,8 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use visite::config::Settings;
 use visite::server::Server;
+use visite::store::Store;
+use visite::store::scratch::ScratchDatabase;
 
 /// Everything every test server logged, for the privacy checks.
 pub fn captured_logs() -> String {
@@ -52,6 +54,28 @@ impl Write for LogWriter {
     }
 }
 
+/// Runs `$body` with `$pool` connected to the app's database, a `PgPool` or
+/// a `SqlitePool`, and closes the pool afterwards.
+macro_rules! with_database {
+    ($app:expr, |$pool:ident| $body:expr) => {
+        match $app.postgres.as_ref() {
+            Some(database) => {
+                let $pool = sqlx::PgPool::connect(database.url().expose()).await.unwrap();
+                let result = $body;
+                $pool.close().await;
+                result
+            }
+            None => {
+                let path = $app.data_dir.path().join(visite::store::DATABASE_FILE);
+                let $pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+                let result = $body;
+                $pool.close().await;
+                result
+            }
+        }
+    };
+}
+
 pub struct TestApp {
     pub address: SocketAddr,
     /// The admin listener's address, when the settings set `admin_listen`.
@@ -63,6 +87,8 @@ pub struct TestApp {
     store: visite::store::Store,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    /// The app's own PostgreSQL database, dropped with the app; `None` on SQLite.
+    postgres: Option<ScratchDatabase>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -70,11 +96,27 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_on(None, customise).await
+}
+
+/// Starts a server on a fresh PostgreSQL database of its own. It fails
+/// when PostgreSQL is unreachable, so that no run passes without it.
+pub async fn spawn_app_on_postgres() -> TestApp {
+    spawn_app_on_postgres_with(|_| {}).await
+}
+
+pub async fn spawn_app_on_postgres_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
+    let database = ScratchDatabase::create().await.expect("PostgreSQL for the integration tests");
+    spawn_app_on(Some(database), customise).await
+}
+
+async fn spawn_app_on(postgres: Option<ScratchDatabase>, customise: impl FnOnce(&mut Settings)) -> TestApp {
     log_buffer();
     let data_dir = tempfile::tempdir().unwrap();
     let mut settings = Settings {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: data_dir.path().to_path_buf(),
+        database_url: postgres.as_ref().map(|database| database.url().clone()),
         ..Settings::default()
     };
     customise(&mut settings);
@@ -91,6 +133,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
         store: started.store,
         shutdown: Some(started.shutdown),
         task: Some(started.task),
+        postgres,
     }
 }
 
@@ -144,27 +187,36 @@ impl TestApp {
     /// Set the failure counters matching `pattern` (SQL LIKE) to `failures`,
     /// the last one now, so a test sees a long delay without racing the clock.
     pub async fn hold_counters(&self, pattern: &str, failures: i64) {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.data_dir.path().join("visite.db").display())).await.unwrap();
-        sqlx::query("UPDATE login_failures SET failures = $1, last_failure_at = $2 WHERE subject LIKE $3")
-            .bind(failures)
-            .bind(now_seconds() as i64)
-            .bind(pattern)
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
+        with_database!(self, |pool| {
+            sqlx::query("UPDATE login_failures SET failures = $1, last_failure_at = $2 WHERE subject LIKE $3")
+                .bind(failures)
+                .bind(now_seconds() as i64)
+                .bind(pattern)
+                .execute(&pool)
+                .await
+                .unwrap();
+        });
     }
 
     /// The nonzero failure counters matching `pattern` (SQL LIKE), as (rows, highest count).
     pub async fn counters(&self, pattern: &str) -> (i64, i64) {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.data_dir.path().join("visite.db").display())).await.unwrap();
-        let row: (i64, Option<i64>) = sqlx::query_as("SELECT COUNT(*), MAX(failures) FROM login_failures WHERE subject LIKE $1 AND failures > 0")
-            .bind(pattern)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
+        let row: (i64, Option<i64>) = with_database!(self, |pool| {
+            sqlx::query_as("SELECT COUNT(*), MAX(failures) FROM login_failures WHERE subject LIKE $1 AND failures > 0")
+                .bind(pattern)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        });
         (row.0, row.1.unwrap_or(0))
+    }
+
+    /// Opens the app's database, SQLite or PostgreSQL, next to the running server.
+    pub async fn store(&self) -> Store {
+        Store::connect(self.settings.database_url.as_ref(), self.data_dir.path()).await.unwrap()
+    }
+
+    pub fn database_url(&self) -> Option<&visite::store::DatabaseUrl> {
+        self.settings.database_url.as_ref()
     }
 
     /// The mails once there are at least `count`, waiting up to five seconds,
@@ -213,7 +265,7 @@ impl TestApp {
 
     /// Returns the calls recorded for a room, newest first, read from the database.
     pub async fn calls_of(&self, slug: &str) -> Vec<visite::store::CallRecord> {
-        let store = visite::store::Store::open(self.data_dir.path()).await.unwrap();
+        let store = self.store().await;
         let provider = store.provider_by_slug(slug).await.unwrap().expect("the room exists");
         let calls = store.recent_calls(provider.id, 100).await.unwrap();
         store.close().await;

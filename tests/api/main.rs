@@ -12,6 +12,7 @@ mod limits;
 mod observability;
 mod pages;
 mod passkeys;
+mod postgres;
 mod privacy;
 mod process;
 mod resume;

@@ -3,10 +3,11 @@
 //! one of them killed while a patient waits and while a call runs.
 
 use std::ffi::OsStr;
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use sqlx::Connection;
+use visite::store::scratch::ScratchDatabase;
 
 use crate::helpers::*;
 use crate::process::ServerProcess;
@@ -19,40 +20,24 @@ const FAILOVER: Duration = Duration::from_secs(30);
 
 /// A PostgreSQL database of its own for one test, dropped at the end.
 struct TestDatabase {
-    name: String,
+    scratch: ScratchDatabase,
 }
 
 impl TestDatabase {
-    fn create() -> Self {
-        let name = format!("visite_servers_{:016x}", rand::random::<u64>());
-        psql("postgres", &format!("CREATE DATABASE {name}"));
-        Self { name }
+    async fn create() -> Self {
+        Self { scratch: ScratchDatabase::create().await.expect("the PostgreSQL on this machine must run") }
     }
 
     fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:5432/{}", self.name)
+        self.scratch.url().expose().to_owned()
     }
 
-    fn count(&self, sql: &str) -> i64 {
-        psql(&self.name, sql).trim().parse().unwrap()
+    async fn count(&self, sql: &str) -> i64 {
+        let mut connection = sqlx::postgres::PgConnection::connect(self.scratch.url().expose()).await.unwrap();
+        let count = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&mut connection).await.unwrap();
+        connection.close().await.unwrap();
+        count
     }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        psql("postgres", &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
-    }
-}
-
-/// Runs one SQL statement with psql against the PostgreSQL on this
-/// machine and returns what it printed.
-fn psql(database: &str, sql: &str) -> String {
-    let output = Command::new("psql")
-        .args(["-h", "127.0.0.1", "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-tA", "-c", sql])
-        .output()
-        .expect("psql runs");
-    assert!(output.status.success(), "psql {sql:?} failed: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).unwrap()
 }
 
 /// One server of the pair: the process and its own data folder.
@@ -111,7 +96,7 @@ fn token_of(message: Value) -> String {
 
 #[tokio::test]
 async fn visit_across_two_processes() {
-    let database = TestDatabase::create();
+    let database = TestDatabase::create().await;
     let a = Node::start(&database);
     let b = Node::start(&database);
     let provider = sign_up_provider(Client::new(&a.origin()), a.data_dir.path(), Signup::new(SLUG)).await;
@@ -143,11 +128,11 @@ async fn visit_across_two_processes() {
 
     // The call is recorded once, in the shared database.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while database.count("SELECT COUNT(*) FROM calls") == 0 {
+    while database.count("SELECT COUNT(*) FROM calls").await == 0 {
         assert!(tokio::time::Instant::now() < deadline, "the call was not recorded");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(database.count("SELECT COUNT(*) FROM calls"), 1);
+    assert_eq!(database.count("SELECT COUNT(*) FROM calls").await, 1);
     for node in [&a, &b] {
         assert!(!node.process.stderr().contains("Ada"), "a server logged the patient's name");
     }
@@ -155,7 +140,7 @@ async fn visit_across_two_processes() {
 
 #[tokio::test]
 async fn waiting_place_survives_home_server_kill() {
-    let database = TestDatabase::create();
+    let database = TestDatabase::create().await;
     let mut a = Node::start(&database);
     let b = Node::start(&database);
     let provider = sign_up_provider(Client::new(&a.origin()), a.data_dir.path(), Signup::new(SLUG)).await;
@@ -182,7 +167,7 @@ async fn waiting_place_survives_home_server_kill() {
 
 #[tokio::test]
 async fn call_survives_home_server_kill() {
-    let database = TestDatabase::create();
+    let database = TestDatabase::create().await;
     let mut a = Node::start(&database);
     let b = Node::start(&database);
     let provider = sign_up_provider(Client::new(&a.origin()), a.data_dir.path(), Signup::new(SLUG)).await;
@@ -219,9 +204,9 @@ async fn call_survives_home_server_kill() {
     host.send(json!({"type": "hang_up"})).await;
     assert_eq!(patient.recv_type("call_ended").await["reason"], "hung_up");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while database.count("SELECT COUNT(*) FROM calls") == 0 {
+    while database.count("SELECT COUNT(*) FROM calls").await == 0 {
         assert!(tokio::time::Instant::now() < deadline, "the call was not recorded");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(database.count("SELECT COUNT(*) FROM calls"), 1, "the call was recorded twice");
+    assert_eq!(database.count("SELECT COUNT(*) FROM calls").await, 1, "the call was recorded twice");
 }
