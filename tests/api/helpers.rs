@@ -232,6 +232,25 @@ impl TestApp {
         panic!("expected {count} mails, found {}", self.mails().len());
     }
 
+    /// The newest mail once there are more than `before`, waiting up to five
+    /// seconds, for a notice that an action sends in the background.
+    pub async fn mail_after(&self, before: usize) -> Mail {
+        self.wait_for_mails(before + 1).await.pop().expect("wait_for_mails returns at least one mail")
+    }
+
+    /// The newest mail to `to` whose body contains `text`, waiting up to five
+    /// seconds for it, because the server sends mail in the background.
+    pub async fn wait_for_mail(&self, to: &str, text: &str) -> Option<Mail> {
+        for _ in 0..100 {
+            let found = self.mails().into_iter().rev().find(|mail| mail.to.contains(to) && mail.body.contains(text));
+            if found.is_some() {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        None
+    }
+
     /// The newest link with this path in a mail to `to`, waiting up to five seconds for it.
     pub async fn mail_link(&self, to: &str, path: &str) -> String {
         mail_link_in(self.data_dir.path(), to, path).await
