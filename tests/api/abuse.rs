@@ -210,6 +210,7 @@ async fn parallel_guesses_share_the_gate() {
     let app = behind_proxy().await;
     app.provider("praxis-muster").await;
 
+    let started = std::time::Instant::now();
     let mut tasks = Vec::new();
     for n in 0..40 {
         let url = app.url("/login");
@@ -232,7 +233,13 @@ async fn parallel_guesses_share_the_gate() {
             checked += 1;
         }
     }
-    assert!(checked <= 5, "{checked} parallel guesses were checked instead of at most 5");
+    // Five failures are free, then the gate waits 1, 2, 4 ... seconds, counted
+    // in whole seconds. A burst that a busy machine stretches over a second
+    // boundary may therefore check one more guess per wait that passed.
+    let seconds = started.elapsed().as_secs() + 1;
+    let waits_passed = (0..20).take_while(|k| (1u64 << k) <= seconds).count();
+    let allowed = 5 + waits_passed;
+    assert!(checked <= allowed, "{checked} parallel guesses were checked instead of at most {allowed} in {seconds} s");
 }
 
 #[tokio::test]
