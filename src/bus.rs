@@ -291,18 +291,23 @@ async fn publish_loop(mut commands: ConnectionManager, mut outgoing: mpsc::Recei
     let mut batch = Vec::with_capacity(BATCH);
     while outgoing.recv_many(&mut batch, BATCH).await > 0 {
         let mut pipe = redis::pipe();
+        let mut published = 0usize;
         let mut flushed = Vec::new();
         for item in batch.drain(..) {
             match item {
                 Outgoing::Publish { channel, payload } => {
                     pipe.cmd("PUBLISH").arg(channel).arg(payload).ignore();
+                    published += 1;
                 }
                 Outgoing::Flush(done) => flushed.push(done),
             }
         }
-        let sent: redis::RedisResult<()> = pipe.query_async(&mut commands).await;
-        if let Err(error) = sent {
-            tracing::error!(%error, "cannot publish on the message bus");
+        // A batch of only flushes has nothing to publish, and Redis rejects an empty pipeline.
+        if published > 0 {
+            let sent: redis::RedisResult<()> = pipe.query_async(&mut commands).await;
+            if let Err(error) = sent {
+                tracing::error!(%error, messages = published, "cannot publish on the message bus");
+            }
         }
         for done in flushed {
             let _ = done.send(());

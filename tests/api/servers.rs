@@ -210,3 +210,14 @@ async fn call_survives_home_server_kill() {
     }
     assert_eq!(database.count("SELECT COUNT(*) FROM calls").await, 1, "the call was recorded twice");
 }
+
+#[tokio::test]
+async fn clean_stop_logs_no_bus_error() {
+    let database = TestDatabase::create().await;
+    let a = Node::start(&database);
+
+    a.process.signal("TERM");
+    a.process.wait_for_stderr("visite::server: stopped").await;
+    let log = a.process.stderr();
+    assert!(!log.contains("cannot publish on the message bus"), "a clean stop logged a bus error:\n{log}");
+}
