@@ -211,6 +211,27 @@ async fn call_survives_home_server_kill() {
     assert_eq!(database.count("SELECT COUNT(*) FROM calls").await, 1, "the call was recorded twice");
 }
 
+/// Five rule violations close a connection also when two servers count
+/// them: invalid JSON at the patient's server, provider commands from a
+/// patient at the room's home.
+#[tokio::test]
+async fn strikes_add_up_across_servers() {
+    let database = TestDatabase::create().await;
+    let a = Node::start(&database);
+    let b = Node::start(&database);
+    let provider = sign_up_provider(Client::new(&a.origin()), a.data_dir.path(), Signup::new(SLUG)).await;
+
+    let _host = a.host(&provider).await;
+    let mut patient = b.patient().await;
+    for _ in 0..3 {
+        patient.send_text("{".to_owned()).await;
+    }
+    for _ in 0..2 {
+        patient.send(json!({"type": "admit", "patient": 1})).await;
+    }
+    assert_eq!(closed_within(&mut patient, Duration::from_secs(5)).await, Some(1008), "five violations left the socket open");
+}
+
 #[tokio::test]
 async fn clean_stop_logs_no_bus_error() {
     let database = TestDatabase::create().await;
