@@ -52,10 +52,17 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return ARGV[1]
 ";
 
-/// Extends the lease when this server still holds it; returns 1 if so.
+/// Extends the lease when this server still holds it, or takes it again
+/// when the key is gone, as after a restart of a Redis without persistence.
+/// Returns 0 when another server holds the room.
 const RENEW: &str = r"
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local home = redis.call('GET', KEYS[1])
+if home == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+if not home then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
 end
 return 0
 ";
@@ -98,6 +105,8 @@ pub enum Envelope {
     Gone { room: i64, conn: u64 },
     /// To the origin server: write this to the connection.
     Deliver { conn: u64, outbound: Outbound },
+    /// To the origin server: the connection's messages broke the room's rules this often.
+    Strikes { conn: u64, count: u32 },
 }
 
 enum Outgoing {
@@ -108,6 +117,8 @@ enum Outgoing {
 /// The connection of this server to Redis.
 pub struct Bus {
     me: ServerId,
+    /// False from a broken subscription until the next one stands.
+    subscribed: std::sync::atomic::AtomicBool,
     /// `visite:<namespace>:`, the start of every key and channel.
     prefix: String,
     client: redis::Client,
@@ -133,6 +144,7 @@ impl Bus {
         tokio::spawn(publish_loop(commands.clone(), outgoing));
         let bus = Arc::new(Self {
             me,
+            subscribed: std::sync::atomic::AtomicBool::new(false),
             prefix: format!("visite:{namespace}:"),
             client,
             commands,
@@ -170,7 +182,14 @@ impl Bus {
     pub async fn subscribe(&self) -> redis::RedisResult<PubSubStream> {
         let mut pubsub = self.client.get_async_pubsub().await?;
         pubsub.subscribe(self.channel(self.me)).await?;
+        self.subscribed.store(true, std::sync::atomic::Ordering::SeqCst);
         Ok(pubsub.into_on_message())
+    }
+
+    /// Records that the subscription broke, so that the server is not ready
+    /// until [`Bus::subscribe`] succeeds again.
+    pub fn lost_subscription(&self) {
+        self.subscribed.store(false, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Queues `envelope` for server `to`. Messages to one server arrive in
@@ -266,8 +285,12 @@ impl Bus {
         }
     }
 
-    /// Whether Redis answers, for the readiness check.
+    /// Whether this server receives messages and Redis answers, for the
+    /// readiness check.
     pub async fn ping(&self) -> bool {
+        if !self.subscribed.load(std::sync::atomic::Ordering::SeqCst) {
+            return false;
+        }
         let pong: redis::RedisResult<String> = redis::cmd("PING").query_async(&mut self.commands.clone()).await;
         pong.is_ok()
     }

@@ -363,6 +363,13 @@ impl Settings {
         self.validate_turn()?;
         if let Some(url) = &self.bus_url {
             crate::bus::check_url(url)?;
+            let shared = self.database_url.as_ref().is_some_and(|url| url.backend() == crate::store::Backend::Postgres);
+            if !shared {
+                bail!(
+                    "bus_url connects servers that share one PostgreSQL database, but database_url names none: \
+                     give a postgres:// database_url, or leave bus_url empty for one server with SQLite"
+                );
+            }
         }
         if self.max_waiting_patients == 0 {
             bail!("max_waiting_patients must be at least 1");
@@ -669,6 +676,18 @@ pub fn parse_origin(input: &str) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bus_needs_a_shared_database() {
+        let mut settings = Settings { bus_url: Some("redis://127.0.0.1:6379".to_owned()), ..Settings::default() };
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("postgres://"), "{error}");
+
+        settings.database_url = Some(crate::store::DatabaseUrl::parse("postgres://visite@127.0.0.1/visite").unwrap());
+        assert!(settings.validate().is_ok());
+        settings.bus_url = Some("nats://127.0.0.1:4222".to_owned());
+        assert!(settings.validate().unwrap_err().to_string().contains("redis://"));
+    }
 
     #[test]
     fn origin_accepts_bare_https() {

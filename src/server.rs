@@ -74,7 +74,16 @@ impl Server {
             .with_context(|| format!("cannot listen on {}: is another server running there?", settings.listen))?;
         let bound = listener.local_addr()?;
         let admin_listener = match settings.admin_listen {
-            Some(address) => Some(admin_listener::bind(address).await?),
+            Some(address) => {
+                if !address.ip().is_loopback() {
+                    // NOTE: the admin listener has no authentication, header timeout or connection cap.
+                    tracing::warn!(
+                        "the admin listener serves /metrics without a token on a non-loopback address: \
+                         make sure only your monitoring network can reach it"
+                    );
+                }
+                Some(admin_listener::bind(address).await?)
+            }
             None => None,
         };
         // Install the metrics recorder before anything counts.
@@ -91,12 +100,22 @@ impl Server {
         let (bus, subscription) = match &settings.bus_url {
             Some(url) => {
                 // Servers that share a database share this name, and so find each other.
-                let namespace = store.server_key("bus-namespace", random_key()).await?;
+                let namespace = store.server_key(BUS_NAMESPACE_KEY, random_key()).await?;
                 let namespace: String = namespace.iter().take(8).map(|byte| format!("{byte:02x}")).collect();
                 let (bus, subscription) = crate::bus::Bus::connect(url, &namespace).await?;
                 (Some(bus), Some(subscription))
             }
-            None => (None, None),
+            None => {
+                // A server without the bus on a database that servers with one
+                // use would hold its rooms apart from theirs, unseen by anyone.
+                if store.has_server_key(BUS_NAMESPACE_KEY).await? {
+                    tracing::warn!(
+                        "servers with a message bus use this database, but this one has none: its patients and \
+                         providers cannot meet those of the others; start every server with the same bus_url"
+                    );
+                }
+                (None, None)
+            }
         };
         let hub = Hub::new(limits, settings.ice_servers.clone(), settings.turn.clone(), store.clone(), tickets, bus);
         if let Some(subscription) = subscription {
@@ -221,6 +240,10 @@ fn ignore_hangups() -> anyhow::Result<()> {
 }
 
 /// 32 random bytes for a new server key.
+/// The server key whose first bytes name the installation's keys and
+/// channels on the message bus.
+const BUS_NAMESPACE_KEY: &str = "bus-namespace";
+
 fn random_key() -> Vec<u8> {
     use rand::RngCore;
     let mut key = vec![0u8; 32];

@@ -100,7 +100,6 @@ async fn run(app: App, mut socket: WebSocket, room: ProviderId, role: Role, ip: 
     };
     let (sink, mut stream) = socket.split();
     let mut writer = tokio::spawn(write_loop(sink, outbox).in_current_span());
-    let mut strikes = 0u32;
     let mut writer_done = false;
     let mut rate = MessageRate::new(app.settings.ws_messages_per_second, app.settings.ws_message_burst, Instant::now());
 
@@ -132,7 +131,7 @@ async fn run(app: App, mut socket: WebSocket, room: ProviderId, role: Role, ip: 
         if !rate.allow(Instant::now()) {
             tracing::warn!(conn = connection.id().0, "message rate limit reached, frame dropped");
             connection.reply_error(ErrorCode::RateLimited);
-            strikes += 1;
+            let strikes = connection.add_strikes(1);
             if strikes >= MAX_STRIKES {
                 tracing::warn!(conn = connection.id().0, strikes, "message rate stays over the limit, closing connection");
                 connection.close(close_code::POLICY_VIOLATION);
@@ -141,7 +140,7 @@ async fn run(app: App, mut socket: WebSocket, room: ProviderId, role: Role, ip: 
             continue;
         }
 
-        strikes += match message {
+        let earned = match message {
             Message::Text(text) => receive(&app, &connection, text.as_str(), role, ip).await,
             Message::Binary(_) => {
                 connection.reply_error(ErrorCode::InvalidMessage);
@@ -150,6 +149,9 @@ async fn run(app: App, mut socket: WebSocket, room: ProviderId, role: Role, ip: 
             Message::Close(_) => break CloseReason::Client,
             Message::Ping(_) | Message::Pong(_) => 0,
         };
+        // The total includes the strikes that the home server of a room on
+        // another server reported, which then also closes the connection.
+        let strikes = connection.add_strikes(earned);
         if strikes >= MAX_STRIKES {
             tracing::warn!(conn = connection.id().0, strikes, "too many invalid messages, closing connection");
             connection.close(close_code::POLICY_VIOLATION);

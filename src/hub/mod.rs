@@ -12,7 +12,7 @@
 mod remote;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -97,16 +97,13 @@ impl Outbox {
 struct RoomShell {
     room: Room,
     outboxes: HashMap<ConnId, Outbox>,
-    /// Rule violations of connections on other servers, which cannot count
-    /// them where their socket is.
-    remote_strikes: HashMap<ConnId, u32>,
 }
 
 impl RoomShell {
     fn new(limits: Limits) -> Self {
         // Numbers start at random, below 2^52 so browsers hold them exactly.
         let first_id = rand::rng().next_u64() >> 12 | 1;
-        Self { room: Room::with_first_id(limits, first_id), outboxes: HashMap::new(), remote_strikes: HashMap::new() }
+        Self { room: Room::with_first_id(limits, first_id), outboxes: HashMap::new() }
     }
 }
 
@@ -116,6 +113,8 @@ struct Proxy {
     home: ServerId,
     sender: mpsc::Sender<Outbound>,
     kill: Arc<Notify>,
+    /// The connection's strikes, shared with its [`Connection`].
+    strikes: Arc<AtomicU32>,
 }
 
 /// Where the room of a connection runs.
@@ -160,6 +159,9 @@ pub struct Connection {
     role: Role,
     outbox: mpsc::Sender<Outbound>,
     kill: Arc<Notify>,
+    /// Rule violations so far, counted here and, for a room on another
+    /// server, also there.
+    strikes: Arc<AtomicU32>,
 }
 
 impl Hub {
@@ -214,13 +216,14 @@ impl Hub {
         let conn = ConnId(self.next_conn.fetch_add(1, Ordering::Relaxed));
         let (outbox, inbox) = mpsc::channel(OUTBOX_CAPACITY);
         let kill = Arc::new(Notify::new());
+        let strikes = Arc::new(AtomicU32::new(0));
         let place = match self.home_of(provider).await? {
             None => {
                 let local = Outbox::Local { sender: outbox.clone(), kill: kill.clone() };
                 Place::Home(self.enter(provider, conn, local, role, client))
             }
             Some(home) => {
-                let proxy = Proxy { room: provider, home, sender: outbox.clone(), kill: kill.clone() };
+                let proxy = Proxy { room: provider, home, sender: outbox.clone(), kill: kill.clone(), strikes: strikes.clone() };
                 lock(&self.proxies).insert(conn, proxy);
                 self.to_home(home, &Envelope::Open { room: provider.0, conn: conn.0, origin: self.me(), role, client });
                 Place::Away(home)
@@ -228,7 +231,7 @@ impl Hub {
         };
         tracing::info!(room = provider.0, conn = conn.0, ?role, away = matches!(place, Place::Away(_)), "connection opened");
         self.sockets[role.index()].fetch_add(1, Ordering::Relaxed);
-        Ok((Connection { hub: self.clone(), place, provider, conn, role, outbox, kill }, inbox))
+        Ok((Connection { hub: self.clone(), place, provider, conn, role, outbox, kill, strikes }, inbox))
     }
 
     /// Put a connection into a room at home here, creating the room if needed.
@@ -316,8 +319,8 @@ impl Hub {
     /// Returns the number of refusals that count as abuse by their sender.
     /// A connection that falls too far behind is ended at once and leaves the
     /// room, so the others see it go instead of talking to a silent peer.
-    /// Connections on other servers are closed here when they reach
-    /// [`MAX_STRIKES`], as their own server cannot see these strikes.
+    /// The strikes of connections on other servers go back to their server,
+    /// which adds them to the strikes it counted itself.
     fn apply(&self, provider: ProviderId, shell: &mut RoomShell, effects: Vec<Effect>) -> HashMap<ConnId, u32> {
         let mut strikes = HashMap::new();
         let mut pending = effects;
@@ -329,14 +332,8 @@ impl Hub {
             }
         }
         for (conn, count) in &strikes {
-            if !matches!(shell.outboxes.get(conn), Some(Outbox::Remote { .. })) {
-                continue;
-            }
-            let total = shell.remote_strikes.entry(*conn).or_default();
-            *total += count;
-            if *total >= MAX_STRIKES {
-                tracing::warn!(room = provider.0, conn = conn.0, strikes = *total, "too many invalid messages, closing connection");
-                close(shell, *conn, close_code::POLICY_VIOLATION);
+            if let Some(Outbox::Remote { origin, bus }) = shell.outboxes.get(conn) {
+                bus.publish(*origin, &Envelope::Strikes { conn: conn.0, count: *count });
             }
         }
         strikes
@@ -511,6 +508,12 @@ impl Connection {
         }
     }
 
+    /// Adds rule violations and returns the total so far, which includes those
+    /// the home server of the room reported.
+    pub fn add_strikes(&self, count: u32) -> u32 {
+        self.strikes.fetch_add(count, Ordering::SeqCst) + count
+    }
+
     /// Send a message straight to this connection, bypassing the room.
     pub fn reply_error(&self, code: ErrorCode) {
         let text = serde_json::to_string(&ServerMessage::Error { code }).unwrap_or_default();
@@ -573,7 +576,6 @@ impl Drop for Connection {
             Place::Home(room) => {
                 let mut shell = lock(room);
                 shell.outboxes.remove(&self.conn);
-                shell.remote_strikes.remove(&self.conn);
                 let effects = shell.room.disconnected(self.conn, now_millis());
                 self.hub.apply(self.provider, &mut shell, effects);
             }

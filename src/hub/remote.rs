@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use redis::aio::PubSubStream;
 
-use super::{BusUnavailable, Hub, Outbox, Outbound, Role, close, close_code, lock, now_millis};
+use super::{BusUnavailable, Hub, MAX_STRIKES, Outbox, Outbound, Role, close, close_code, lock, now_millis};
 use crate::bus::{self, Bus, Envelope, ServerId};
 use crate::core::protocol::ClientMessage;
 use crate::core::room::{ClientKey, ConnId};
@@ -86,6 +86,7 @@ impl Hub {
             }
             Envelope::Gone { room, conn } => self.remote_gone(ProviderId(room), ConnId(conn)),
             Envelope::Deliver { conn, outbound } => self.deliver(ConnId(conn), outbound),
+            Envelope::Strikes { conn, count } => self.add_remote_strikes(ConnId(conn), count),
         }
     }
 
@@ -136,7 +137,6 @@ impl Hub {
         };
         let mut shell = lock(&shell);
         shell.outboxes.remove(&conn);
-        shell.remote_strikes.remove(&conn);
         let effects = shell.room.disconnected(conn, now_millis());
         self.apply(room, &mut shell, effects);
     }
@@ -150,6 +150,22 @@ impl Hub {
         if proxy.sender.try_send(outbound).is_err() {
             tracing::warn!(conn = conn.0, "connection too slow, closing it");
             proxy.kill.notify_one();
+        }
+    }
+
+    /// Adds the strikes that the room's home server counted to those of a
+    /// connection here, and closes it at [`MAX_STRIKES`] in all.
+    fn add_remote_strikes(&self, conn: ConnId, count: u32) {
+        let proxies = lock(&self.proxies);
+        let Some(proxy) = proxies.get(&conn) else {
+            return;
+        };
+        let total = proxy.strikes.fetch_add(count, Ordering::SeqCst) + count;
+        if total >= MAX_STRIKES && total - count < MAX_STRIKES {
+            tracing::warn!(conn = conn.0, strikes = total, "too many invalid messages, closing connection");
+            if proxy.sender.try_send(Outbound::Close(close_code::POLICY_VIOLATION)).is_err() {
+                proxy.kill.notify_one();
+            }
         }
     }
 
@@ -199,8 +215,7 @@ impl Hub {
             for conn in gone {
                 tracing::warn!(room = room.0, conn = conn.0, "the connection's server is gone");
                 shell.outboxes.remove(&conn);
-                shell.remote_strikes.remove(&conn);
-                let effects = shell.room.disconnected(conn, now_millis());
+                        let effects = shell.room.disconnected(conn, now_millis());
                 self.apply(room, &mut shell, effects);
             }
         }
@@ -244,8 +259,7 @@ impl Hub {
                 shell.outboxes.iter().filter(|(_, outbox)| matches!(outbox, Outbox::Remote { .. })).map(|(conn, _)| *conn).collect();
             for conn in remote {
                 shell.outboxes.remove(&conn);
-                shell.remote_strikes.remove(&conn);
-                let effects = shell.room.disconnected(conn, now_millis());
+                        let effects = shell.room.disconnected(conn, now_millis());
                 self.apply(room, &mut shell, effects);
             }
         }
@@ -260,19 +274,26 @@ async fn receive_loop(hub: Arc<Hub>, bus: Arc<Bus>, mut stream: PubSubStream) {
             hub.receive(envelope).await;
         }
         tracing::error!("the message bus subscription ended; reconnecting");
+        bus.lost_subscription();
         hub.reset_remote();
         let mut wait = Duration::from_millis(200);
+        let mut attempts = 0u32;
         stream = loop {
             tokio::time::sleep(wait).await;
+            attempts += 1;
             match bus.subscribe().await {
                 Ok(stream) => break stream,
-                Err(error) => {
-                    tracing::warn!(%error, "cannot subscribe on the message bus yet");
-                    wait = (wait * 2).min(Duration::from_secs(5));
-                }
+                // The first failure and then every tenth, so an outage does not flood the log.
+                Err(error) if attempts % 10 == 1 => tracing::warn!(%error, attempts, "cannot subscribe on the message bus yet"),
+                Err(_) => {}
             }
+            wait = (wait * 2).min(Duration::from_secs(5));
         };
-        tracing::info!("subscribed on the message bus again");
+        tracing::info!(attempts, "subscribed on the message bus again");
+        // A restarted Redis forgot which rooms live here: say so before another server claims them.
+        if let Err(error) = bus.heartbeat().await.and(hub.renew_leases(&bus).await) {
+            tracing::warn!(%error, "cannot renew the rooms' leases after reconnecting");
+        }
     }
 }
 
@@ -280,6 +301,7 @@ async fn watch_loop(hub: Arc<Hub>, bus: Arc<Bus>) {
     let mut interval = tokio::time::interval(bus::HEARTBEAT);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut round = 0u32;
+    let mut failing = false;
     loop {
         interval.tick().await;
         if hub.stopping.load(Ordering::SeqCst) {
@@ -295,8 +317,17 @@ async fn watch_loop(hub: Arc<Hub>, bus: Arc<Bus>) {
             hub.check_origins(&bus).await
         }
         .await;
-        if let Err(error) = result {
-            tracing::warn!(%error, "cannot reach the message bus");
+        // Only changes are logged, so an outage does not flood the log.
+        match (result, failing) {
+            (Err(error), false) => {
+                tracing::warn!(%error, "cannot reach the message bus");
+                failing = true;
+            }
+            (Ok(()), true) => {
+                tracing::info!("the message bus answers again");
+                failing = false;
+            }
+            _ => {}
         }
     }
 }

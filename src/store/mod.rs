@@ -137,12 +137,23 @@ impl Store {
     }
 
     async fn open_postgres(url: &DatabaseUrl) -> anyhow::Result<Self> {
-        let pool = PgPoolOptions::new()
+        let pool = match PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(url.postgres_options()?)
             .await
-            .with_context(|| format!("cannot connect to database {url}: create the database first, such as with createdb"))?;
+        {
+            Ok(pool) => pool,
+            // SQLSTATE 3D000: invalid_catalog_name, the database does not exist.
+            Err(sqlx::Error::Database(error)) if error.code().as_deref() == Some("3D000") => {
+                anyhow::bail!("cannot connect to database {url}: it does not exist; create it first, such as with createdb")
+            }
+            Err(error) => {
+                return Err(error).with_context(|| {
+                    format!("cannot connect to database {url}: check that PostgreSQL runs at that host and port and accepts this user")
+                });
+            }
+        };
         // sqlx holds an advisory lock while it migrates, so two servers
         // starting at once do not both apply a migration.
         sqlx::migrate!("./migrations/postgres")

@@ -50,7 +50,12 @@ impl Installation {
 
     /// Starts one more server of this installation.
     async fn server(&self) -> Arc<Hub> {
-        let (bus, subscription) = Bus::connect(REDIS, &self.namespace).await.expect("the Redis on 127.0.0.1:6379 must run");
+        self.server_on(REDIS).await
+    }
+
+    /// Starts one more server of this installation on the Redis at `url`.
+    async fn server_on(&self, url: &str) -> Arc<Hub> {
+        let (bus, subscription) = Bus::connect(url, &self.namespace).await.expect("the Redis on 127.0.0.1:6379 must run");
         let limits = Limits { max_waiting: 10, max_waiting_per_client: 10, rejoin_grace_ms: 120_000 };
         let hub = Hub::new(limits, Vec::new(), TurnSettings::default(), self.store.clone(), TicketKey::new(self.key.clone()), Some(bus));
         hub.listen(subscription);
@@ -269,4 +274,72 @@ async fn stopping_home_hands_room_over() {
     let queue = provider.next_of("queue").await;
     assert_eq!(queue["patients"][0]["name"], "Erika Beispiel", "{queue}");
     assert_eq!(queue["patients"][0]["waiting_since"], since, "the patient kept the place");
+}
+
+/// A Redis server of the test's own on a free loopback port, without
+/// persistence, so that the test can restart it.
+struct OwnRedis {
+    port: u16,
+    child: std::process::Child,
+}
+
+impl OwnRedis {
+    fn start(port: u16) -> Self {
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        let redis = Self { port, child };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return redis;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("redis-server did not listen on port {port}");
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn redis_restart_keeps_room_home() {
+    let installation = Installation::new().await;
+    let port = free_port();
+    let mut redis = OwnRedis::start(port);
+    let a = installation.server_on(&redis.url()).await;
+    let b = installation.server_on(&redis.url()).await;
+    let mut provider = Socket::open(&a, installation.room, Role::Provider).await;
+    provider.next_of("queue").await;
+
+    // A Redis without persistence forgets the room's home when it restarts.
+    redis.stop();
+    let redis = OwnRedis::start(port);
+    tokio::time::sleep(Duration::from_secs(13)).await;
+
+    assert_eq!(a.room_ids(), vec![installation.room], "the home server gave the room up");
+    assert!(provider.drain().iter().all(|message| message.get("close").is_none()), "the provider at home was sent away");
+    let mut patient = Socket::open(&b, installation.room, Role::Patient).await;
+    assert!(b.room_ids().is_empty(), "another server claimed the room after the restart");
+    patient.send(json!({ "type": "check_in", "name": "Erika Beispiel" })).await;
+    assert_eq!(provider.next_of("queue").await["patients"][0]["name"], "Erika Beispiel");
+    drop(redis);
 }
