@@ -337,7 +337,7 @@ async fn redis_restart_keeps_room_home() {
 
     assert_eq!(a.room_ids(), vec![installation.room], "the home server gave the room up");
     assert!(provider.drain().iter().all(|message| message.get("close").is_none()), "the provider at home was sent away");
-    let mut patient = Socket::open(&b, installation.room, Role::Patient).await;
+    let patient = Socket::open(&b, installation.room, Role::Patient).await;
     assert!(b.room_ids().is_empty(), "another server claimed the room after the restart");
     patient.send(json!({ "type": "check_in", "name": "Erika Beispiel" })).await;
     assert_eq!(provider.next_of("queue").await["patients"][0]["name"], "Erika Beispiel");
