@@ -232,6 +232,8 @@ pub struct Room {
     ended_patients: HashMap<PatientId, Millis>,
     ended_calls: HashMap<CallId, Millis>,
     next_id: u64,
+    /// With a key, numbers are the counter under a keyed permutation.
+    id_key: Option<[u8; 32]>,
 }
 
 impl Room {
@@ -252,7 +254,18 @@ impl Room {
             ended_patients: HashMap::new(),
             ended_calls: HashMap::new(),
             next_id: first_id,
+            id_key: None,
         }
+    }
+
+    /// Creates a room whose patient and call numbers are unique in the room
+    /// but look random below 2^52: the room's counter under a permutation
+    /// keyed with `key`. A patient who checks in twice then cannot tell from
+    /// the two numbers how many visits came in between. The caller picks the
+    /// key at random, which also keeps new numbers apart from those in
+    /// tickets of an earlier server process.
+    pub fn with_id_key(limits: Limits, key: [u8; 32]) -> Self {
+        Self { id_key: Some(key), ..Self::with_first_id(limits, 1) }
     }
 
     /// True when nothing is connected and nobody waits, so the room can be dropped.
@@ -566,10 +579,24 @@ impl Room {
         out
     }
 
+    #[cfg(test)]
+    pub(crate) fn fresh_id_for_tests(&mut self) -> u64 {
+        self.fresh_id()
+    }
+
     fn fresh_id(&mut self) -> u64 {
-        let id = self.next_id;
-        self.next_id += 1;
-        id
+        loop {
+            let count = self.next_id;
+            self.next_id += 1;
+            let id = match &self.id_key {
+                Some(key) => permute_id(key, count),
+                None => count,
+            };
+            // Zero is no number browsers should meet; skip it.
+            if id != 0 {
+                return id;
+            }
+        }
     }
 
     /// Checks that a new patient with this name may enter the queue from `conn`.
@@ -812,6 +839,27 @@ impl Room {
     pub fn has_call(&self) -> bool {
         self.call.is_some()
     }
+}
+
+/// Bits in each half of a permuted number; two halves make 52 bits, which
+/// browsers hold exactly as JavaScript numbers.
+const ID_HALF_BITS: u32 = 26;
+
+/// Maps `count` below 2^52 to a number below 2^52, one to one: a four-round
+/// Feistel network whose round function is HMAC-SHA256 under `key`.
+fn permute_id(key: &[u8; 32], count: u64) -> u64 {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mask = (1u64 << ID_HALF_BITS) - 1;
+    let (mut left, mut right) = ((count >> ID_HALF_BITS) & mask, count & mask);
+    for round in 0u8..4 {
+        let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length");
+        mac.update(&[round]);
+        mac.update(&right.to_le_bytes());
+        let digest = mac.finalize().into_bytes();
+        let mixed = u64::from_le_bytes(digest[..8].try_into().expect("SHA-256 gives 32 bytes")) & mask;
+        (left, right) = (right, left ^ mixed);
+    }
+    (left << ID_HALF_BITS) | right
 }
 
 fn other(side: Side) -> Side {

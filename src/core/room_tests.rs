@@ -579,3 +579,20 @@ fn counts_follow_connections_and_call() {
     assert!(!room.has_call());
     assert_eq!(room.connection_counts(), (1, 0), "the ended patient's connection still counts");
 }
+
+#[test]
+fn keyed_ids_are_unique_and_unordered() {
+    let key = [7u8; 32];
+    let mut room = Room::with_id_key(Limits::default(), key);
+    let ids: Vec<u64> = (0..2_000).map(|_| room.fresh_id_for_tests()).collect();
+    let distinct: std::collections::HashSet<u64> = ids.iter().copied().collect();
+    assert_eq!(distinct.len(), ids.len(), "two numbers repeat");
+    assert!(ids.iter().all(|id| *id > 0 && *id < 1 << 52), "a number is out of range");
+    let rising = ids.windows(2).filter(|pair| pair[1] == pair[0] + 1).count();
+    assert!(rising < 5, "{rising} numbers follow their predecessor");
+    let other: Vec<u64> = {
+        let mut room = Room::with_id_key(Limits::default(), [8u8; 32]);
+        (0..10).map(|_| room.fresh_id_for_tests()).collect()
+    };
+    assert_ne!(&ids[..10], &other[..], "another key gives the same numbers");
+}

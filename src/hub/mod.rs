@@ -101,9 +101,9 @@ struct RoomShell {
 
 impl RoomShell {
     fn new(limits: Limits) -> Self {
-        // Numbers start at random, below 2^52 so browsers hold them exactly.
-        let first_id = rand::rng().next_u64() >> 12 | 1;
-        Self { room: Room::with_first_id(limits, first_id), outboxes: HashMap::new() }
+        let mut key = [0u8; 32];
+        rand::rng().fill_bytes(&mut key);
+        Self { room: Room::with_id_key(limits, key), outboxes: HashMap::new() }
     }
 }
 

@@ -217,7 +217,8 @@ async fn remote_patient_sees_only_own_status() {
             break queue;
         }
     };
-    provider.send(json!({ "type": "remove", "patient": queue["patients"][1]["id"] })).await;
+    let max = queue["patients"].as_array().unwrap().iter().find(|entry| entry["name"] == "Max Mustermann").unwrap()["id"].clone();
+    provider.send(json!({ "type": "remove", "patient": max })).await;
     assert_eq!(second.next_of("call_ended").await["reason"], "removed");
     // Give a stray message for the first patient time to cross the bus.
     tokio::time::sleep(Duration::from_millis(300)).await;
