@@ -3,8 +3,8 @@
 //! noticing servers that stopped.
 //!
 //! Failures end in a close with code 1012, the signal for browsers to
-//! reconnect and resume with their tickets; the room's state is rebuilt
-//! from those tickets wherever it lands.
+//! reconnect and resume with their tickets. The room's state is then rebuilt
+//! from those tickets wherever the room lands.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -28,8 +28,8 @@ impl Hub {
         self.bus.as_ref().map_or(ServerId(0), |bus| bus.me())
     }
 
-    /// Returns `None` when the room's home is this server, claiming it if no
-    /// live server holds it, or the server that is its home.
+    /// Returns the room's home server, or `None` when that is this server.
+    /// Claims the room when no live server has it.
     pub(super) async fn home_of(&self, provider: ProviderId) -> Result<Option<ServerId>, BusUnavailable> {
         let Some(bus) = &self.bus else {
             return Ok(None);
@@ -53,7 +53,7 @@ impl Hub {
         }
     }
 
-    /// Whether the database and the bus answer, for the readiness check.
+    /// Returns whether the bus works, for the readiness check.
     pub async fn bus_ready(&self) -> bool {
         match &self.bus {
             Some(bus) => bus.ping().await,
@@ -90,9 +90,9 @@ impl Hub {
         }
     }
 
-    /// A connection at `origin` joins a room whose home this server is, or
-    /// was: a room that went idle here is taken up again while no other
-    /// live server holds it; otherwise the connection is sent to reconnect.
+    /// Adds a connection at `origin` to a room at home here. A room that went
+    /// idle here is taken up again while no other live server has it, and
+    /// otherwise the connection is sent to reconnect.
     async fn open_remote(&self, room: ProviderId, conn: ConnId, origin: ServerId, role: Role, client: ClientKey) {
         let Some(bus) = self.bus.clone() else {
             return;
@@ -290,7 +290,7 @@ async fn receive_loop(hub: Arc<Hub>, bus: Arc<Bus>, mut stream: PubSubStream) {
             wait = (wait * 2).min(Duration::from_secs(5));
         };
         tracing::info!(attempts, "subscribed on the message bus again");
-        // A restarted Redis forgot which rooms live here: say so before another server claims them.
+        // A restarted Redis forgot which rooms live here: renew their keys before another server claims them.
         if let Err(error) = bus.heartbeat().await.and(hub.renew_leases(&bus).await) {
             tracing::warn!(%error, "cannot renew the rooms' leases after reconnecting");
         }
@@ -324,7 +324,7 @@ async fn watch_loop(hub: Arc<Hub>, bus: Arc<Bus>) {
                 failing = true;
             }
             (Ok(()), true) => {
-                tracing::info!("the message bus answers again");
+                tracing::info!("the message bus is reachable again");
                 failing = false;
             }
             _ => {}
