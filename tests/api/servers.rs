@@ -90,16 +90,22 @@ async fn closed_within(socket: &mut Socket, limit: Duration) -> Option<u16> {
     }
 }
 
+/// Starts two servers on a new database and signs a provider up at the first.
+async fn two_servers() -> (TestDatabase, Node, Node, Client) {
+    let database = TestDatabase::create().await;
+    let a = Node::start(&database);
+    let b = Node::start(&database);
+    let provider = sign_up_provider(Client::new(&a.origin()), a.data_dir.path(), Signup::new(SLUG)).await;
+    (database, a, b, provider)
+}
+
 fn token_of(message: Value) -> String {
     message["token"].as_str().expect("a ticket carries a token").to_owned()
 }
 
 #[tokio::test]
 async fn visit_across_two_processes() {
-    let database = TestDatabase::create().await;
-    let a = Node::start(&database);
-    let b = Node::start(&database);
-    let provider = sign_up_provider(Client::new(&a.origin()), a.data_dir.path(), Signup::new(SLUG)).await;
+    let (database, a, b, provider) = two_servers().await;
 
     let mut host = a.host(&provider).await;
     let mut patient = b.patient().await;
@@ -140,10 +146,7 @@ async fn visit_across_two_processes() {
 
 #[tokio::test]
 async fn waiting_place_survives_home_server_kill() {
-    let database = TestDatabase::create().await;
-    let mut a = Node::start(&database);
-    let b = Node::start(&database);
-    let provider = sign_up_provider(Client::new(&a.origin()), a.data_dir.path(), Signup::new(SLUG)).await;
+    let (_database, mut a, b, provider) = two_servers().await;
 
     // The provider's connection makes server A the room's home; the patient is at B.
     let mut host = a.host(&provider).await;
@@ -167,10 +170,7 @@ async fn waiting_place_survives_home_server_kill() {
 
 #[tokio::test]
 async fn call_survives_home_server_kill() {
-    let database = TestDatabase::create().await;
-    let mut a = Node::start(&database);
-    let b = Node::start(&database);
-    let provider = sign_up_provider(Client::new(&a.origin()), a.data_dir.path(), Signup::new(SLUG)).await;
+    let (database, mut a, b, provider) = two_servers().await;
 
     let mut host = a.host(&provider).await;
     let mut patient = b.patient().await;
@@ -216,10 +216,7 @@ async fn call_survives_home_server_kill() {
 /// patient at the room's home.
 #[tokio::test]
 async fn strikes_add_up_across_servers() {
-    let database = TestDatabase::create().await;
-    let a = Node::start(&database);
-    let b = Node::start(&database);
-    let provider = sign_up_provider(Client::new(&a.origin()), a.data_dir.path(), Signup::new(SLUG)).await;
+    let (_database, a, b, provider) = two_servers().await;
 
     let _host = a.host(&provider).await;
     let mut patient = b.patient().await;
