@@ -78,10 +78,11 @@ pub fn sdp(bytes: usize, sent_micros: u64) -> String {
     while sdp.len() < bytes {
         sdp.push_str(SDP_VIDEO_CODEC);
     }
-    // Cut at a line end, then pad the last line to the exact size.
-    let cut = sdp[..bytes - 2].rfind("\r\n").map_or(0, |end| end + 2);
+    // Cut at a line end that leaves room for a padding line, then pad to the exact size.
+    const PADDING_LINE: &str = "a=x-padding:\r\n";
+    let cut = sdp[..bytes - PADDING_LINE.len()].rfind("\r\n").map_or(0, |end| end + 2);
     sdp.truncate(cut);
-    let padding = bytes - cut - "a=x-padding:\r\n".len();
+    let padding = bytes - cut - PADDING_LINE.len();
     sdp.push_str("a=x-padding:");
     sdp.extend(std::iter::repeat_n('0', padding));
     sdp.push_str("\r\n");
@@ -94,24 +95,17 @@ pub fn candidate_line(index: usize, sent_micros: u64) -> String {
     format!("candidate:{sent_micros} 1 udp 2122260223 192.0.2.{index} {port} typ host generation 0 ufrag Bq3x network-id 1", port = 50_000 + index)
 }
 
-/// The JSON of visite's `description` message.
+/// The JSON of visite's `description` message, with `type` first as
+/// browsers write it (`serde_json::json!` would sort the keys).
 pub fn description_json(kind: &str, bytes: usize) -> String {
-    let sdp = sdp(bytes, now_micros());
-    serde_json::json!({"type": "description", "description": {"type": kind, "sdp": sdp}}).to_string()
+    let sdp = serde_json::Value::from(sdp(bytes, now_micros()));
+    format!(r#"{{"type":"description","description":{{"type":"{kind}","sdp":{sdp}}}}}"#)
 }
 
-/// The JSON of visite's `candidate` message.
+/// The JSON of visite's `candidate` message, with `type` first.
 pub fn candidate_json(index: usize) -> String {
-    serde_json::json!({
-        "type": "candidate",
-        "candidate": {
-            "candidate": candidate_line(index, now_micros()),
-            "sdpMid": "0",
-            "sdpMLineIndex": 0,
-            "usernameFragment": "Bq3x",
-        }
-    })
-    .to_string()
+    let line = candidate_line(index, now_micros());
+    format!(r#"{{"type":"candidate","candidate":{{"candidate":"{line}","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"Bq3x"}}}}"#)
 }
 
 /// Finds the send time in a received offer, answer or candidate; `None` for
@@ -141,7 +135,10 @@ mod tests {
 
     #[test]
     fn sent_time_round_trips() {
-        assert_eq!(sent_micros(&description_json("offer", OFFER_BYTES)).map(|_| ()), Some(()));
+        let offer: serde_json::Value = serde_json::from_str(&description_json("offer", OFFER_BYTES)).unwrap();
+        assert_eq!(offer["description"]["sdp"].as_str().map(str::len), Some(OFFER_BYTES));
+        let candidate: serde_json::Value = serde_json::from_str(&candidate_json(1)).unwrap();
+        assert_eq!(candidate["candidate"]["sdpMid"], "0");
         let offer = serde_json::json!({"sdp": sdp(OFFER_BYTES, 123_456)}).to_string();
         assert_eq!(sent_micros(&offer), Some(123_456));
         let candidate = candidate_line(3, 987);
