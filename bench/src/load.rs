@@ -66,7 +66,7 @@ pub async fn run_round(plan: &Plan) -> anyhow::Result<RoundResult> {
 }
 
 /// Opens idle connections and reads the server's memory growth per
-/// connection, then checks that the server holds the full number.
+/// connection, then counts how many of the full number stay open.
 async fn idle_phase(plan: &Plan, result: &mut RoundResult) -> anyhow::Result<()> {
     if plan.idle_held == 0 {
         return Ok(());
@@ -237,7 +237,7 @@ async fn load_phase(plan: &Plan, result: &mut RoundResult) -> anyhow::Result<()>
 /// Share of its core above which the generator, not the server, may limit the rate.
 const GENERATOR_SATURATED_SHARE: f64 = 0.9;
 
-/// The `percent` percentile of microsecond values, in milliseconds (nearest rank).
+/// Returns the `percent` percentile (nearest rank) of microsecond values, in milliseconds.
 fn percentile_ms(values: &mut [u64], percent: f64) -> f64 {
     if values.is_empty() {
         return 0.0;

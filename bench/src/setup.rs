@@ -1,7 +1,7 @@
 //! Creates benchmark provider accounts in a fresh data folder with visite's
-//! own store API, before the server starts: each is verified, has an
-//! authenticator app enrolled (so its room is open) and a session at the full
-//! stage, whose cookie the load generator sends.
+//! own store API, before the server starts. Each account is verified and has
+//! an authenticator app enrolled, so its room is open. Each also has a session
+//! at the full stage, whose cookie the load generator sends.
 
 use std::io::Write;
 use std::path::Path;
@@ -20,7 +20,7 @@ pub const SESSION_COOKIE: &str = "__Host-visite-session";
 /// session token.
 pub async fn create_accounts(data_dir: &Path, rooms: usize, accounts: &Path) -> anyhow::Result<()> {
     let store = Store::open(data_dir).await?;
-    // One real Argon2id hash for all accounts: nobody logs in with a password here.
+    // One real Argon2id hash for all accounts, because the benchmark never logs in with a password.
     let password_hash = visite::password::hash("bench password not used for login".into()).await?;
     let now = unix_now();
     let mut lines = String::new();

@@ -58,7 +58,7 @@ a=fmtp:97 apt=96\r\n\
 a=rtpmap:98 H264/90000\r\n\
 a=fmtp:98 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n";
 
-/// The instant all timestamps count from; set on first use.
+/// Returns the instant all timestamps count from, set on first use.
 fn epoch() -> Instant {
     static EPOCH: OnceLock<Instant> = OnceLock::new();
     *EPOCH.get_or_init(Instant::now)
@@ -90,19 +90,19 @@ pub fn sdp(bytes: usize, sent_micros: u64) -> String {
     sdp
 }
 
-/// An ICE candidate line whose foundation carries `sent_micros`.
+/// Builds an ICE candidate line whose foundation carries `sent_micros`.
 pub fn candidate_line(index: usize, sent_micros: u64) -> String {
     format!("candidate:{sent_micros} 1 udp 2122260223 192.0.2.{index} {port} typ host generation 0 ufrag Bq3x network-id 1", port = 50_000 + index)
 }
 
-/// The JSON of visite's `description` message, with `type` first as
-/// browsers write it (`serde_json::json!` would sort the keys).
+/// Builds visite's `description` message, with `type` first as browsers
+/// write it (`serde_json::json!` would sort the keys).
 pub fn description_json(kind: &str, bytes: usize) -> String {
     let sdp = serde_json::Value::from(sdp(bytes, now_micros()));
     format!(r#"{{"type":"description","description":{{"type":"{kind}","sdp":{sdp}}}}}"#)
 }
 
-/// The JSON of visite's `candidate` message, with `type` first.
+/// Builds visite's `candidate` message, with `type` first.
 pub fn candidate_json(index: usize) -> String {
     let line = candidate_line(index, now_micros());
     format!(r#"{{"type":"candidate","candidate":{{"candidate":"{line}","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"Bq3x"}}}}"#)
