@@ -25,6 +25,7 @@ struct Figure {
 const FIGURES: &[Figure] = &[
     Figure { label: "calls per second", value: |r| r.calls_per_second, decimals: 0 },
     Figure { label: "server CPU per call (ms)", value: |r| r.cpu_ms_per_call, decimals: 3 },
+    Figure { label: "calls per second of CPU (1000 / CPU ms per call)", value: |r| per_cpu_second(r), decimals: 0 },
     Figure { label: "relay latency p50, one call (ms)", value: |r| r.single_latency_p50_ms, decimals: 3 },
     Figure { label: "relay latency p99, one call (ms)", value: |r| r.single_latency_p99_ms, decimals: 3 },
     Figure { label: "call setup p50, one call (ms)", value: |r| r.single_setup_p50_ms, decimals: 2 },
@@ -104,6 +105,19 @@ fn write_targets(out: &mut String, visite: &[&RoundResult], peerjs: &[&RoundResu
         let share = rate / median(relay, |r| r.calls_per_second);
         writeln!(out, "| visite visits/s at least {:.0}% of the relay's calls/s | {:.0}% | {} |", MIN_SHARE_OF_RELAY * 100.0, share * 100.0, yes(share >= MIN_SHARE_OF_RELAY))?;
     }
+
+    // A server that did not use its whole core gave a rate below its capacity:
+    // the same ratios per second of CPU compare what one core carries.
+    let capacity = median(visite, per_cpu_second);
+    if !peerjs.is_empty() {
+        let ratio = capacity / median(peerjs, per_cpu_second);
+        writeln!(out, "| the same per second of server CPU | {ratio:.2}x | {} |", yes(ratio >= MIN_RATIO_TO_PEERJS))?;
+    }
+    if !relay.is_empty() {
+        let share = capacity / median(relay, per_cpu_second);
+        writeln!(out, "| the same per second of server CPU | {:.0}% | {} |", share * 100.0, yes(share >= MIN_SHARE_OF_RELAY))?;
+    }
+
     let latency = median(visite, |r| r.single_latency_p99_ms);
     writeln!(out, "| relay latency p99 with one call under {MAX_SINGLE_LATENCY_P99_MS} ms | {latency:.3} ms | {} |", yes(latency < MAX_SINGLE_LATENCY_P99_MS))?;
     let memory = median(visite, |r| r.idle_bytes_per_connection);
@@ -112,6 +126,11 @@ fn write_targets(out: &mut String, visite: &[&RoundResult], peerjs: &[&RoundResu
     let wanted = visite.iter().map(|round| round.idle_held_target).max().unwrap_or(0);
     writeln!(out, "| {wanted} idle connections held (fewest in a round) | {held} | {} |", yes(held >= wanted && wanted > 0))?;
     Ok(())
+}
+
+/// Returns the calls one second of server CPU time carried in this round.
+fn per_cpu_second(round: &RoundResult) -> f64 {
+    if round.cpu_ms_per_call > 0.0 { 1000.0 / round.cpu_ms_per_call } else { 0.0 }
 }
 
 fn yes(met: bool) -> &'static str {
