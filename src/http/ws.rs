@@ -274,13 +274,36 @@ async fn write_loop(mut sink: futures_util::stream::SplitSink<WebSocket, Message
         };
         match outbound {
             Some(Outbound::Text(text)) => {
-                if sink.send(Message::Text(text.into())).await.is_err() {
+                // The hub often queues several messages at once, such as a ticket
+                // and call_started: write them all, then flush once, so they
+                // leave in one TCP send instead of one each.
+                if sink.feed(Message::Text(text.into())).await.is_err() {
+                    return;
+                }
+                let mut close_code = None;
+                while let Ok(next) = outbox.try_recv() {
+                    match next {
+                        Outbound::Text(text) => {
+                            if sink.feed(Message::Text(text.into())).await.is_err() {
+                                return;
+                            }
+                        }
+                        Outbound::Close(code) => {
+                            close_code = Some(code);
+                            break;
+                        }
+                    }
+                }
+                if sink.flush().await.is_err() {
+                    return;
+                }
+                if let Some(code) = close_code {
+                    send_close(&mut sink, code).await;
                     return;
                 }
             }
             Some(Outbound::Close(code)) => {
-                let frame = CloseFrame { code, reason: Default::default() };
-                let _ = sink.send(Message::Close(Some(frame))).await;
+                send_close(&mut sink, code).await;
                 return;
             }
             None => {
@@ -289,6 +312,11 @@ async fn write_loop(mut sink: futures_util::stream::SplitSink<WebSocket, Message
             }
         }
     }
+}
+
+async fn send_close(sink: &mut futures_util::stream::SplitSink<WebSocket, Message>, code: u16) {
+    let frame = CloseFrame { code, reason: Default::default() };
+    let _ = sink.send(Message::Close(Some(frame))).await;
 }
 
 #[cfg(test)]
