@@ -41,7 +41,7 @@ impl Room {
     /// Connects the room's host. For visite that is the provider's dashboard socket.
     pub async fn open(servers: &Servers, index: usize, account: Option<Account>, round: u64) -> anyhow::Result<Self> {
         let host = match servers.target {
-            Target::Visite => {
+            Target::Visite | Target::VisiteBus => {
                 let account = account.as_ref().context("visite needs an accounts file")?;
                 let path = format!("/r/{}/host", account.slug);
                 let mut host = client::connect(&servers.provider, &path, Some(&account.token)).await?;
@@ -71,7 +71,7 @@ impl Room {
 
         let host_side = async {
             let mut latencies = Vec::with_capacity(CANDIDATES_PER_SIDE + 1);
-            if target == Target::Visite {
+            if target.is_visite() {
                 admit_waiting_patient(host).await?;
                 client::receive(host, "call_started", &mut latencies).await?;
             }
@@ -87,7 +87,7 @@ impl Room {
         };
         let patient_side = async {
             let mut latencies = Vec::with_capacity(CANDIDATES_PER_SIDE + 1);
-            if target == Target::Visite {
+            if target.is_visite() {
                 client::receive(&mut patient, "call_started", &mut latencies).await?;
             }
             client::receive(&mut patient, dialect.description_type(false), &mut latencies).await?;
@@ -113,7 +113,7 @@ impl Room {
     async fn open_patient(&self, round: u64) -> anyhow::Result<(Ws, String)> {
         let servers = &self.servers;
         match servers.target {
-            Target::Visite => {
+            Target::Visite | Target::VisiteBus => {
                 let account = self.account.as_ref().context("visite needs an accounts file")?;
                 let mut patient = client::connect(&servers.patient, &format!("/r/{}/ws", account.slug), None).await?;
                 client::send(&mut patient, r#"{"type":"check_in","name":"Bench Patient"}"#.to_owned()).await?;
@@ -140,7 +140,7 @@ impl Room {
     /// patient's socket; for the references the patient closes its socket.
     async fn hang_up(&mut self, mut patient: Ws) -> anyhow::Result<()> {
         match self.servers.target {
-            Target::Visite => {
+            Target::Visite | Target::VisiteBus => {
                 client::send(&mut self.host, r#"{"type":"hang_up"}"#.to_owned()).await?;
                 client::receive(&mut patient, "call_ended", &mut Vec::new()).await?;
                 client::await_close(&mut patient).await;

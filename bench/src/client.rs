@@ -29,10 +29,22 @@ const SOURCE_ADDRESSES: usize = 200;
 pub enum Target {
     /// visite: whole visits with check-in, admit and hang-up.
     Visite,
+    /// Two visite servers that share PostgreSQL and Redis: the same visits,
+    /// providers on one server and patients on the other.
+    #[value(name = "visite-bus")]
+    #[serde(rename = "visite-bus")]
+    VisiteBus,
     /// The PeerJS server (npm `peer`): signaling only.
     Peerjs,
     /// The minimal relay of this crate: signaling only.
     Relay,
+}
+
+impl Target {
+    /// Whether this target runs whole visits, as visite does.
+    pub fn is_visite(self) -> bool {
+        matches!(self, Self::Visite | Self::VisiteBus)
+    }
 }
 
 /// A server address as `http://HOST:PORT`, with the `Origin` header to send.
@@ -160,7 +172,7 @@ impl Dialect {
     fn wrap(self, kind: &str, destination: &str, message: String) -> String {
         match self.target {
             Target::Peerjs => format!(r#"{{"type":"{kind}","dst":"{destination}","payload":{message}}}"#),
-            Target::Visite | Target::Relay => message,
+            Target::Visite | Target::VisiteBus | Target::Relay => message,
         }
     }
 }

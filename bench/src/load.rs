@@ -19,7 +19,8 @@ const IDLE_BATCH: usize = 250;
 pub struct Plan {
     pub servers: Servers,
     pub accounts: Vec<Account>,
-    pub server_pid: u32,
+    /// The servers' processes; their memory and CPU figures add up.
+    pub server_pids: Vec<u32>,
     pub round: u64,
     /// Rooms calling at once in the load phase.
     pub rooms: usize,
@@ -73,7 +74,7 @@ async fn idle_phase(plan: &Plan, result: &mut RoundResult) -> anyhow::Result<()>
     }
     let alive = Rc::new(RefCell::new(0usize));
     let mut tasks = Vec::with_capacity(plan.idle_held);
-    let before = proc_stat::rss_bytes(plan.server_pid)?;
+    let before = rss_bytes(&plan.server_pids)?;
     let mut opened = 0;
     let mut rss_at_measure = None;
 
@@ -92,7 +93,7 @@ async fn idle_phase(plan: &Plan, result: &mut RoundResult) -> anyhow::Result<()>
         opened += batch;
         if opened == plan.idle_measured {
             tokio::time::sleep(Duration::from_secs(1)).await;
-            rss_at_measure = Some(proc_stat::rss_bytes(plan.server_pid)?);
+            rss_at_measure = Some(rss_bytes(&plan.server_pids)?);
         }
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -117,7 +118,7 @@ async fn open_idle(plan: &Plan, index: usize) -> anyhow::Result<client::Ws> {
     let servers = &plan.servers;
     let round = plan.round;
     let mut socket = match servers.target {
-        Target::Visite => {
+        Target::Visite | Target::VisiteBus => {
             let account = &plan.accounts[index % plan.accounts.len()];
             client::connect(&servers.patient, &format!("/r/{}/ws", account.slug), None).await?
         }
@@ -207,7 +208,7 @@ async fn load_phase(plan: &Plan, result: &mut RoundResult) -> anyhow::Result<()>
 
     // One second of warm-up, then the measured span.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let server_before = proc_stat::cpu_seconds(plan.server_pid)?;
+    let server_before = cpu_seconds(&plan.server_pids)?;
     let generator_before = proc_stat::cpu_seconds(std::process::id())?;
     let started = Instant::now();
     tally.borrow_mut().measuring = true;
@@ -216,7 +217,7 @@ async fn load_phase(plan: &Plan, result: &mut RoundResult) -> anyhow::Result<()>
 
     let elapsed = started.elapsed().as_secs_f64();
     let mut measured = std::mem::take(&mut *tally.borrow_mut());
-    let server_cpu = proc_stat::cpu_seconds(plan.server_pid)? - server_before;
+    let server_cpu = cpu_seconds(&plan.server_pids)? - server_before;
     let generator_cpu = proc_stat::cpu_seconds(std::process::id())? - generator_before;
     *stop.borrow_mut() = true;
     let _ = tokio::time::timeout(Duration::from_secs(10), futures_util::future::join_all(tasks)).await;
@@ -258,4 +259,14 @@ mod tests {
         assert_eq!(percentile_ms(&mut values, 99.0), 99.0);
         assert_eq!(percentile_ms(&mut [], 99.0), 0.0);
     }
+}
+
+/// The summed resident memory of the servers.
+fn rss_bytes(pids: &[u32]) -> anyhow::Result<u64> {
+    pids.iter().map(|pid| proc_stat::rss_bytes(*pid)).sum()
+}
+
+/// The summed user and system CPU time of the servers.
+fn cpu_seconds(pids: &[u32]) -> anyhow::Result<f64> {
+    pids.iter().map(|pid| proc_stat::cpu_seconds(*pid)).sum()
 }

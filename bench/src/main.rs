@@ -32,6 +32,9 @@ enum Command {
     Setup {
         #[arg(long)]
         data_dir: PathBuf,
+        /// Database of the servers, such as postgres://..., when not the SQLite file in the data folder.
+        #[arg(long)]
+        database_url: Option<String>,
         /// Number of rooms (provider accounts) to create.
         #[arg(long, default_value_t = 65)]
         rooms: usize,
@@ -63,9 +66,10 @@ struct LoadArgs {
     /// Server the patients (guests) connect to [default: the provider URL].
     #[arg(long)]
     patient_url: Option<String>,
-    /// Process id of the server, for its CPU time and memory.
-    #[arg(long)]
-    server_pid: u32,
+    /// Process id of the server, for its CPU time and memory; give it once
+    /// per server when several share the rooms, and the figures add up.
+    #[arg(long, required = true)]
+    server_pid: Vec<u32>,
     /// Accounts file from `setup`; visite only.
     #[arg(long)]
     accounts: Option<PathBuf>,
@@ -97,7 +101,9 @@ fn main() -> anyhow::Result<()> {
     // One thread: the generator and the relay each get one core of their own.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     match cli.command {
-        Command::Setup { data_dir, rooms, accounts } => runtime.block_on(setup::create_accounts(&data_dir, rooms, &accounts)),
+        Command::Setup { data_dir, database_url, rooms, accounts } => {
+            runtime.block_on(setup::create_accounts(&data_dir, database_url.as_deref(), rooms, &accounts))
+        }
         Command::Relay { listen } => runtime.block_on(relay::serve(listen)),
         Command::Load(args) => tokio::task::LocalSet::new().block_on(&runtime, run_load(args)),
         Command::Report { results } => {
@@ -117,13 +123,13 @@ async fn run_load(args: LoadArgs) -> anyhow::Result<()> {
         Some(path) => setup::read_accounts(path)?,
         None => Vec::new(),
     };
-    if args.target == Target::Visite && accounts.is_empty() {
+    if args.target.is_visite() && accounts.is_empty() {
         anyhow::bail!("--accounts with at least one account is required for --target visite");
     }
     let plan = load::Plan {
         servers: Servers { target: args.target, provider, patient },
         accounts,
-        server_pid: args.server_pid,
+        server_pids: args.server_pid,
         round: args.round,
         rooms: args.rooms,
         load_seconds: args.load_seconds,

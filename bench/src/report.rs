@@ -39,7 +39,7 @@ const FIGURES: &[Figure] = &[
     Figure { label: "generator CPU (share of its core)", value: |r| r.generator_cpu_share, decimals: 2 },
 ];
 
-const TARGETS: [Target; 3] = [Target::Visite, Target::Peerjs, Target::Relay];
+const TARGETS: [Target; 4] = [Target::Visite, Target::VisiteBus, Target::Peerjs, Target::Relay];
 
 /// Reads the results file and returns the report as Markdown.
 pub fn summarise(results: &Path) -> anyhow::Result<String> {
@@ -86,14 +86,16 @@ pub fn summarise(results: &Path) -> anyhow::Result<String> {
     }
     writeln!(out, "Failed calls in all rounds: {failed}.")?;
 
-    write_targets(&mut out, &of(Target::Visite), &of(Target::Peerjs), &of(Target::Relay))?;
+    write_targets(&mut out, "visite", &of(Target::Visite), &of(Target::Peerjs), &of(Target::Relay))?;
+    write_targets(&mut out, "two visite servers on Redis", &of(Target::VisiteBus), &of(Target::Peerjs), &of(Target::Relay))?;
     Ok(out)
 }
 
-fn write_targets(out: &mut String, visite: &[&RoundResult], peerjs: &[&RoundResult], relay: &[&RoundResult]) -> anyhow::Result<()> {
+fn write_targets(out: &mut String, title: &str, visite: &[&RoundResult], peerjs: &[&RoundResult], relay: &[&RoundResult]) -> anyhow::Result<()> {
     if visite.is_empty() {
         return Ok(());
     }
+    writeln!(out, "\nTargets for {title}:")?;
     let median = |rounds: &[&RoundResult], value: fn(&RoundResult) -> f64| spread(&rounds.iter().map(|round| value(round)).collect::<Vec<_>>()).0;
     let rate = median(visite, |r| r.calls_per_second);
     writeln!(out, "\n| target | measured | met |\n|---|---|---|")?;
@@ -140,6 +142,7 @@ fn yes(met: bool) -> &'static str {
 fn name(target: Target) -> &'static str {
     match target {
         Target::Visite => "visite",
+        Target::VisiteBus => "visite, 2 servers",
         Target::Peerjs => "PeerJS",
         Target::Relay => "relay",
     }

@@ -18,8 +18,9 @@ pub const SESSION_COOKIE: &str = "__Host-visite-session";
 
 /// Writes one line per room to `accounts`: the room's slug and the provider's
 /// session token.
-pub async fn create_accounts(data_dir: &Path, rooms: usize, accounts: &Path) -> anyhow::Result<()> {
-    let store = Store::open(data_dir).await?;
+pub async fn create_accounts(data_dir: &Path, database_url: Option<&str>, rooms: usize, accounts: &Path) -> anyhow::Result<()> {
+    let database = database_url.map(visite::store::DatabaseUrl::parse).transpose()?;
+    let store = Store::connect(database.as_ref(), data_dir).await?;
     // One real Argon2id hash for all accounts, because the benchmark never logs in with a password.
     let password_hash = visite::password::hash("bench password not used for login".into()).await?;
     let now = unix_now();
