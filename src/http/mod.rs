@@ -9,6 +9,7 @@ mod extract;
 mod health;
 pub mod locale;
 mod metrics;
+mod open_rooms;
 mod pages;
 mod request_log;
 mod security;
@@ -75,6 +76,8 @@ pub struct AppState {
     pub legal: crate::legal::LegalTexts,
     /// The previous outcome of `/readyz`.
     pub readiness: health::Readiness,
+    /// Rooms recently found open, for patients' sockets.
+    pub open_rooms: open_rooms::OpenRooms,
 }
 
 pub type App = Arc<AppState>;
@@ -106,6 +109,7 @@ impl AppState {
             client_ip_hasher,
             legal,
             readiness: health::Readiness::default(),
+            open_rooms: open_rooms::OpenRooms::default(),
         })
     }
 
@@ -227,6 +231,7 @@ async fn close_unavailable_rooms(app: &App) -> Result<(), error::AppError> {
         if open {
             continue;
         }
+        app.open_rooms.forget(room);
         let closed = app.hub.close_room(room);
         if closed > 0 {
             tracing::warn!(room = room.0, connections = closed, "room closed: its provider may no longer receive patients");

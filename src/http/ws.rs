@@ -44,8 +44,16 @@ pub async fn patient_socket(
         tracing::warn!("patient socket rejected: origin not allowed");
         return Err(AppError::CrossOrigin);
     }
-    let provider = room_provider(&app, &slug).await?;
-    Ok(upgrade_socket(app, upgrade, provider.id, Role::Patient, client.key()))
+    let now = std::time::Instant::now();
+    let room = match app.open_rooms.get(&slug, now) {
+        Some(room) => room,
+        None => {
+            let room = room_provider(&app, &slug).await?.id;
+            app.open_rooms.insert(&slug, room, now);
+            room
+        }
+    };
+    Ok(upgrade_socket(app, upgrade, room, Role::Patient, client.key()))
 }
 
 pub async fn provider_socket(
