@@ -239,11 +239,11 @@ fn ignore_hangups() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// 32 random bytes for a new server key.
 /// The server key whose first bytes name the installation's keys and
 /// channels on the message bus.
 const BUS_NAMESPACE_KEY: &str = "bus-namespace";
 
+/// 32 random bytes for a new server key.
 fn random_key() -> Vec<u8> {
     use rand::RngCore;
     let mut key = vec![0u8; 32];
