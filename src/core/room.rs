@@ -162,6 +162,9 @@ struct Patient {
     ticket_issued_at: Millis,
     /// The provider's note to this patient, shown on the waiting page.
     note: Option<WaitingNote>,
+    /// Place in the order patients entered this room, for check-ins in the
+    /// same millisecond, because numbers are not in that order.
+    arrival: u64,
 }
 
 #[derive(Debug)]
@@ -234,6 +237,7 @@ pub struct Room {
     next_id: u64,
     /// With a key, numbers are the counter under a keyed permutation.
     id_key: Option<[u8; 32]>,
+    next_arrival: u64,
 }
 
 impl Room {
@@ -255,6 +259,7 @@ impl Room {
             ended_calls: HashMap::new(),
             next_id: first_id,
             id_key: None,
+            next_arrival: 0,
         }
     }
 
@@ -392,6 +397,7 @@ impl Room {
             }
             let name = DisplayName::parse(name).expect("admissible() checked the name");
             let client = self.clients.get(&conn).copied().unwrap_or_default();
+            let arrival = self.next_arrival();
             self.patients.insert(ticket.patient, Patient {
                 name,
                 client,
@@ -400,6 +406,7 @@ impl Room {
                 disconnected_at: None,
                 ticket_issued_at: now,
                 note: None,
+                arrival,
             });
         }
 
@@ -579,6 +586,11 @@ impl Room {
         out
     }
 
+    fn next_arrival(&mut self) -> u64 {
+        self.next_arrival += 1;
+        self.next_arrival
+    }
+
     #[cfg(test)]
     pub(crate) fn fresh_id_for_tests(&mut self) -> u64 {
         self.fresh_id()
@@ -621,6 +633,7 @@ impl Room {
         let client = self.clients.get(&conn).copied().unwrap_or_default();
 
         let id = PatientId(self.fresh_id());
+        let arrival = self.next_arrival();
         self.patients.insert(id, Patient {
             name,
             client,
@@ -629,6 +642,7 @@ impl Room {
             disconnected_at: None,
             ticket_issued_at: now,
             note: None,
+            arrival,
         });
         self.conns.insert(conn, Role::Patient(Some(id)));
 
@@ -789,10 +803,11 @@ impl Room {
 
     fn queue_message(&self) -> ServerMessage {
         let in_call = self.call.as_ref().map(|call| call.patient);
-        let mut patients: Vec<QueueEntry> = self
-            .patients
-            .iter()
-            .filter(|(id, _)| Some(**id) != in_call)
+        let mut waiting: Vec<(&PatientId, &Patient)> = self.patients.iter().filter(|(id, _)| Some(**id) != in_call).collect();
+        // Resumed patients keep their check-in time, so the order is by time, then by arrival here.
+        waiting.sort_by_key(|(_, patient)| (patient.waiting_since, patient.arrival));
+        let patients: Vec<QueueEntry> = waiting
+            .into_iter()
             .map(|(id, patient)| QueueEntry {
                 id: *id,
                 name: patient.name.expose().to_owned(),
@@ -800,8 +815,6 @@ impl Room {
                 connected: patient.conn.is_some(),
             })
             .collect();
-        // Resumed patients keep their check-in time, so the order is by time, not number.
-        patients.sort_by_key(|entry| (entry.waiting_since, entry.id));
         let call = self.call.as_ref().map(|call| CallSummary {
             id: call.id,
             patient: call.patient,

@@ -596,3 +596,21 @@ fn keyed_ids_are_unique_and_unordered() {
     };
     assert_ne!(&ids[..10], &other[..], "another key gives the same numbers");
 }
+
+#[test]
+fn same_millisecond_check_ins_keep_their_order() {
+    for key in 0..20u8 {
+        let mut room = Room::with_id_key(Limits::default(), [key; 32]);
+        room.provider_connected(PROVIDER);
+        let mut names = Vec::new();
+        for (index, conn) in [ALICE, BOB, ConnId(12)].into_iter().enumerate() {
+            room.patient_connected(conn, index as u64);
+            let effects = room.handle(conn, ClientMessage::CheckIn { name: ["Ada", "Grace", "Hedy"][index].to_owned() }, 1_000);
+            names = match sends_to(&effects, PROVIDER).into_iter().rev().find(|m| matches!(m, ServerMessage::Queue { .. })) {
+                Some(ServerMessage::Queue { patients, .. }) => patients.iter().map(|p| p.name.clone()).collect(),
+                _ => panic!("no queue message for the provider: {effects:?}"),
+            };
+        }
+        assert_eq!(names, ["Ada", "Grace", "Hedy"], "key {key} put them out of order");
+    }
+}

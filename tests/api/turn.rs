@@ -204,8 +204,21 @@ impl Coturn {
         Self::start_without(&[])
     }
 
-    /// Starts coturn with the generated configuration minus the `removed` lines.
+    /// Starts coturn with the generated configuration minus the `removed`
+    /// lines. A port that another test took between the check and coturn's
+    /// bind makes coturn fail to listen; then it starts again on another port.
     fn start_without(removed: &[&str]) -> Self {
+        let mut last_log = String::new();
+        for _ in 0..3 {
+            match Self::try_start(removed) {
+                Ok(coturn) => return coturn,
+                Err(log) => last_log = log,
+            }
+        }
+        panic!("coturn did not answer a STUN Binding request within 10 s, three times; its last log:\n{last_log}");
+    }
+
+    fn try_start(removed: &[&str]) -> Result<Self, String> {
         let dir = tempfile::tempdir().unwrap();
         let port = free_udp_port();
         let turn = TurnSettings { urls: vec![format!("turn:127.0.0.1:{port}?transport=udp")], ..TurnSettings::default() };
@@ -227,20 +240,22 @@ impl Coturn {
             .spawn()
             .expect("Debian's coturn is installed (scripts/test installs it): cannot start turnserver");
         let coturn = Self { address: SocketAddr::from((Ipv4Addr::LOCALHOST, port)), child, dir };
-        coturn.wait_until_ready();
-        coturn
+        match coturn.wait_until_ready() {
+            true => Ok(coturn),
+            false => Err(std::fs::read_to_string(coturn.dir.path().join("turnserver.log")).unwrap_or_default()),
+        }
     }
 
-    fn wait_until_ready(&self) {
+    /// Returns whether coturn answers a STUN Binding request within 10 s.
+    fn wait_until_ready(&self) -> bool {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if binding_succeeds(self.address) {
-                return;
+                return true;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        let log = std::fs::read_to_string(self.dir.path().join("turnserver.log")).unwrap_or_default();
-        panic!("coturn did not answer a STUN Binding request within 10 s; its log:\n{log}");
+        false
     }
 }
 
@@ -270,9 +285,19 @@ fn loopback_config(generated: &str, removed: &[&str], port: u16, pid_file: &Path
     config
 }
 
+/// Returns a port that is free for UDP and TCP on 127.0.0.1 and ::1, where
+/// coturn listens with both.
 fn free_udp_port() -> u16 {
-    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket.local_addr().unwrap().port()
+    loop {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = socket.local_addr().unwrap().port();
+        let free = std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
+            && UdpSocket::bind(("::1", port)).is_ok()
+            && std::net::TcpListener::bind(("::1", port)).is_ok();
+        if free {
+            return port;
+        }
+    }
 }
 
 fn binding_succeeds(server: SocketAddr) -> bool {
