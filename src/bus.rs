@@ -52,9 +52,9 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return ARGV[1]
 ";
 
-/// Extends the lease when this server still holds it, or takes it again
+/// Extends the lease when this server still has it, or takes it again
 /// when the key is gone, as after a restart of a Redis without persistence.
-/// Returns 0 when another server holds the room.
+/// Returns 0 when another server has the room.
 const RENEW: &str = r"
 local home = redis.call('GET', KEYS[1])
 if home == ARGV[1] then
@@ -117,7 +117,7 @@ enum Outgoing {
 /// The connection of this server to Redis.
 pub struct Bus {
     me: ServerId,
-    /// False from a broken subscription until the next one stands.
+    /// False from a broken subscription until a new one is established.
     subscribed: std::sync::atomic::AtomicBool,
     /// `visite:<namespace>:`, the start of every key and channel.
     prefix: String,
@@ -172,7 +172,7 @@ impl Bus {
         format!("{}home:{room}", self.prefix)
     }
 
-    /// The alive key of `server`; with an empty name, the start of all of them.
+    /// Returns the alive key of `server`, or with an empty name the prefix of all of them.
     fn alive_key(&self, server: &str) -> String {
         format!("{}alive:{server}", self.prefix)
     }
@@ -242,7 +242,7 @@ impl Bus {
         Ok(renewed == 1)
     }
 
-    /// Whether `home` is still the live home of the room.
+    /// Returns whether `home` is still the live home of the room.
     pub async fn still_home(&self, room: i64, home: ServerId) -> redis::RedisResult<bool> {
         let still: i64 = self
             .still_home
@@ -254,7 +254,7 @@ impl Bus {
         Ok(still == 1)
     }
 
-    /// Whether a server beat its heartbeat recently.
+    /// Returns whether a server sent its heartbeat within [`ALIVE_FOR`].
     pub async fn alive(&self, server: ServerId) -> redis::RedisResult<bool> {
         redis::cmd("EXISTS").arg(self.alive_key(&server.to_string())).query_async(&mut self.commands.clone()).await
     }
@@ -273,7 +273,7 @@ impl Bus {
     /// Logs a warning when Redis writes its data to disk. visite keeps only
     /// room and server numbers in keys, and messages in pub/sub are never
     /// written, but the documented setup keeps Redis in memory only. Managed
-    /// Redis services often refuse `CONFIG`; then nothing is said.
+    /// Redis services often reject `CONFIG`, and then nothing is logged.
     async fn warn_about_persistence(&self) {
         let mut commands = self.commands.clone();
         let save: redis::RedisResult<Vec<String>> = redis::cmd("CONFIG").arg("GET").arg("save").query_async(&mut commands).await;
@@ -285,8 +285,8 @@ impl Bus {
         }
     }
 
-    /// Whether this server receives messages and Redis answers, for the
-    /// readiness check.
+    /// Returns whether this server is subscribed and Redis responds to PING,
+    /// for the readiness check.
     pub async fn ping(&self) -> bool {
         if !self.subscribed.load(std::sync::atomic::Ordering::SeqCst) {
             return false;
@@ -362,7 +362,7 @@ pub fn check_url(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The URL without its password, for messages and logs.
+/// Returns the URL with its password masked, for messages and logs.
 pub fn redact_url(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut parsed) if parsed.password().is_some() => {

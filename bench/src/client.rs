@@ -41,7 +41,7 @@ pub enum Target {
 }
 
 impl Target {
-    /// Whether this target runs whole visits, as visite does.
+    /// Returns whether this target runs whole visits, as visite does.
     pub fn is_visite(self) -> bool {
         matches!(self, Self::Visite | Self::VisiteBus)
     }

@@ -261,12 +261,12 @@ mod tests {
     }
 }
 
-/// The summed resident memory of the servers.
+/// Returns the summed resident memory of the servers.
 fn rss_bytes(pids: &[u32]) -> anyhow::Result<u64> {
     pids.iter().map(|pid| proc_stat::rss_bytes(*pid)).sum()
 }
 
-/// The summed user and system CPU time of the servers.
+/// Returns the summed user and system CPU time of the servers.
 fn cpu_seconds(pids: &[u32]) -> anyhow::Result<f64> {
     pids.iter().map(|pid| proc_stat::cpu_seconds(*pid)).sum()
 }

@@ -1,7 +1,7 @@
 //! A short-lived memory of rooms that were open, so that a patient's
 //! WebSocket does not cost two database queries. The background room check
 //! closes a room whose provider was disabled within [`ROOM_CHECK_INTERVAL`]
-//! and forgets it here. Entries live no longer than that interval either, so
+//! and removes it here. Entries live no longer than that interval either, so
 //! a disabled room takes new patients for no longer than it keeps its current
 //! ones.
 

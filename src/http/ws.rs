@@ -101,7 +101,7 @@ fn upgrade_socket(app: App, upgrade: WebSocketUpgrade, room: ProviderId, role: R
 /// over the message rate counts as one) are [`MAX_STRIKES`].
 async fn run(app: App, mut socket: WebSocket, room: ProviderId, role: Role, ip: IpAddr) {
     let Ok((connection, outbox)) = app.hub.connect(room, role, client_key(ip)).await else {
-        // The bus cannot say where the room lives: ask the browser to come back.
+        // The bus cannot tell where the room lives: ask the browser to reconnect.
         let frame = CloseFrame { code: close_code::SERVICE_RESTART, reason: Default::default() };
         let _ = socket.send(Message::Close(Some(frame))).await;
         return;

@@ -5,8 +5,8 @@
 //! carries out the effects: queueing messages, closing connections, logging
 //! refusals and recording finished calls.
 //!
-//! With a message bus (several servers), a room lives on one home server;
-//! a connection that arrives elsewhere is a proxy whose traffic crosses the
+//! With a message bus (several servers), a room lives on one home server.
+//! A connection that arrives elsewhere is a proxy whose traffic crosses the
 //! bus (see `remote`). Without one, every room is at home here.
 
 mod remote;
@@ -117,14 +117,24 @@ struct Proxy {
     strikes: Arc<AtomicU32>,
 }
 
-/// Where the room of a connection runs.
+impl Proxy {
+    /// Asks the socket to close with `code` after what is queued, or ends it
+    /// at once when its queue is full.
+    fn close(&self, code: u16) {
+        if self.sender.try_send(Outbound::Close(code)).is_err() {
+            self.kill.notify_one();
+        }
+    }
+}
+
+/// The server that runs a connection's room: this one, or another.
 enum Place {
     Home(Arc<Mutex<RoomShell>>),
     Away(ServerId),
 }
 
-/// The message bus is configured but does not answer: the connection cannot
-/// learn where its room lives.
+/// Error for a configured message bus that does not respond, so the
+/// connection cannot learn where its room lives.
 #[derive(Debug)]
 pub struct BusUnavailable;
 
@@ -165,8 +175,8 @@ pub struct Connection {
 }
 
 impl Hub {
-    /// A hub for one server, or for one of several when `bus` connects them;
-    /// [`Hub::listen`] then starts reading the bus.
+    /// Creates the hub of one server, or of one of several when `bus`
+    /// connects them. [`Hub::listen`] then starts reading the bus.
     pub fn new(
         limits: Limits,
         ice_servers: Vec<IceServer>,
@@ -297,9 +307,7 @@ impl Hub {
     pub fn shut_down(&self) {
         self.stopping.store(true, Ordering::SeqCst);
         for proxy in lock(&self.proxies).values() {
-            if proxy.sender.try_send(Outbound::Close(close_code::SERVICE_RESTART)).is_err() {
-                proxy.kill.notify_one();
-            }
+            proxy.close(close_code::SERVICE_RESTART);
         }
         let now = now_millis();
         let rooms: Vec<_> = lock(&self.rooms).iter().map(|(id, room)| (*id, room.clone())).collect();

@@ -163,9 +163,7 @@ impl Hub {
         let total = proxy.strikes.fetch_add(count, Ordering::SeqCst) + count;
         if total >= MAX_STRIKES && total - count < MAX_STRIKES {
             tracing::warn!(conn = conn.0, strikes = total, "too many invalid messages, closing connection");
-            if proxy.sender.try_send(Outbound::Close(close_code::POLICY_VIOLATION)).is_err() {
-                proxy.kill.notify_one();
-            }
+            proxy.close(close_code::POLICY_VIOLATION);
         }
     }
 
@@ -179,9 +177,7 @@ impl Hub {
             }
             tracing::warn!(room = room.0, home = %home, "the room's home server is gone, reconnecting its connections here");
             for proxy in lock(&self.proxies).values().filter(|proxy| proxy.room == room && proxy.home == home) {
-                if proxy.sender.try_send(Outbound::Close(close_code::SERVICE_RESTART)).is_err() {
-                    proxy.kill.notify_one();
-                }
+                proxy.close(close_code::SERVICE_RESTART);
             }
         }
         Ok(())
@@ -248,9 +244,7 @@ impl Hub {
     /// been lost; the browsers reconnect and resume.
     fn reset_remote(&self) {
         for proxy in lock(&self.proxies).values() {
-            if proxy.sender.try_send(Outbound::Close(close_code::SERVICE_RESTART)).is_err() {
-                proxy.kill.notify_one();
-            }
+            proxy.close(close_code::SERVICE_RESTART);
         }
         let rooms: Vec<_> = lock(&self.rooms).iter().map(|(id, room)| (*id, room.clone())).collect();
         for (room, shell) in rooms {

@@ -84,7 +84,7 @@ impl Socket {
         };
     }
 
-    /// The next message, or `{"close": code}` when the server closes the socket.
+    /// Returns the next message, or `{"close": code}` when the server closes the socket.
     async fn next(&mut self) -> Value {
         match tokio::time::timeout(WAIT, self.inbox.recv()).await {
             Ok(Some(Outbound::Text(text))) => serde_json::from_str(&text).unwrap(),
@@ -184,7 +184,7 @@ async fn visit_across_two_hubs() {
     }
     assert_eq!(installation.store.recent_calls(installation.room, 10).await.unwrap().len(), 1);
 
-    // Redis holds the room's home and the servers' heartbeats, nothing else.
+    // Redis contains the room's home and the servers' heartbeats, nothing else.
     let mut redis = redis::Client::open(REDIS).unwrap().get_multiplexed_async_connection().await.unwrap();
     let keys: Vec<String> = redis::cmd("KEYS").arg(format!("visite:{}:*", installation.namespace)).query_async(&mut redis).await.unwrap();
     assert_eq!(keys.len(), 3, "{keys:?}");
@@ -331,7 +331,7 @@ async fn redis_restart_keeps_room_home() {
     let mut provider = Socket::open(&a, installation.room, Role::Provider).await;
     provider.next_of("queue").await;
 
-    // A Redis without persistence forgets the room's home when it restarts.
+    // A Redis without persistence loses the room's home key when it restarts.
     redis.stop();
     let redis = OwnRedis::start(port);
     tokio::time::sleep(Duration::from_secs(13)).await;

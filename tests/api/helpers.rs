@@ -232,14 +232,14 @@ impl TestApp {
         panic!("expected {count} mails, found {}", self.mails().len());
     }
 
-    /// The newest mail once there are more than `before`, waiting up to five
-    /// seconds, for a notice that an action sends in the background.
+    /// Returns the newest mail once there are more than `before`, waiting up
+    /// to five seconds, for a notice that an action sends in the background.
     pub async fn mail_after(&self, before: usize) -> Mail {
         self.wait_for_mails(before + 1).await.pop().expect("wait_for_mails returns at least one mail")
     }
 
-    /// The newest mail to `to` whose body contains `text`, waiting up to five
-    /// seconds for it, because the server sends mail in the background.
+    /// Returns the newest mail to `to` whose body contains `text`, waiting up
+    /// to five seconds for it, because the server sends mail in the background.
     pub async fn wait_for_mail(&self, to: &str, text: &str) -> Option<Mail> {
         for _ in 0..100 {
             let found = self.mails().into_iter().rev().find(|mail| mail.to.contains(to) && mail.body.contains(text));
@@ -350,7 +350,7 @@ pub async fn sign_up_provider(mut client: Client, data_dir: &std::path::Path, si
     client
 }
 
-/// The mails in the outbox of the data folder `data_dir`, oldest first.
+/// Returns the mails in the outbox of the data folder `data_dir`, oldest first.
 pub fn mails_in(data_dir: &std::path::Path) -> Vec<Mail> {
     let outbox = data_dir.join("outbox");
     let Ok(entries) = std::fs::read_dir(&outbox) else {
@@ -361,8 +361,8 @@ pub fn mails_in(data_dir: &std::path::Path) -> Vec<Mail> {
     paths.iter().map(|path| Mail::parse(&std::fs::read_to_string(path).unwrap())).collect()
 }
 
-/// The newest link with this path in a mail to `to` in the outbox of
-/// `data_dir`, waiting up to five seconds for it.
+/// Returns the newest link with this path in a mail to `to` in the outbox
+/// of `data_dir`, waiting up to five seconds for it.
 pub async fn mail_link_in(data_dir: &std::path::Path, to: &str, path: &str) -> String {
     for _ in 0..100 {
         let link = mails_in(data_dir).iter().rev().filter(|mail| mail.to.contains(to)).find_map(|mail| mail.link(path));
@@ -473,8 +473,8 @@ pub struct Client {
 }
 
 impl Client {
-    /// A browser-like client for the server at `origin`: no automatic
-    /// redirects, its own cookie jar.
+    /// Creates a browser-like client for the server at `origin`, with no
+    /// automatic redirects and its own cookie jar.
     pub fn new(origin: &str) -> Self {
         Self {
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),

@@ -59,14 +59,14 @@ impl Node {
         format!("http://127.0.0.1:{}", self.process.port)
     }
 
-    /// A patient's socket at this server.
+    /// Opens a patient's socket at this server.
     async fn patient(&self) -> Socket {
         let origin = self.origin();
         let (socket, _) = Client::new(&origin).try_socket(&format!("/r/{SLUG}/ws"), Some(&origin)).await.expect("patient socket opens");
         Socket(socket)
     }
 
-    /// The provider's socket at this server, with the session from `provider`.
+    /// Opens the provider's socket at this server, with the session from `provider`.
     async fn host(&self, provider: &Client) -> Socket {
         let mut client = Client::new(&self.origin());
         client.cookie = provider.cookie.clone();

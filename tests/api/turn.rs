@@ -246,7 +246,7 @@ impl Coturn {
         }
     }
 
-    /// Returns whether coturn answers a STUN Binding request within 10 s.
+    /// Returns whether coturn responds to a STUN Binding request within 10 s.
     fn wait_until_ready(&self) -> bool {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
