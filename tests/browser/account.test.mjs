@@ -56,7 +56,7 @@ test('verification link leaves the address bar', { timeout: 60_000 }, async () =
   await page.click('form[action="/signup"] button[type="submit"]');
   await page.locator('h1').filter({ hasText: 'check your inbox' }).waitFor();
 
-  const link = await mailedLink(server, '/verify-email');
+  const link = await mailedLink(server, '/verify-email', 'ada.link@praxis.example');
   await page.goto(link);
   assert.equal(new URL(page.url()).search, '', `the token stayed in the address bar: ${page.url()}`);
   assert.equal(await page.locator('h1').innerText(), 'Email address confirmed');

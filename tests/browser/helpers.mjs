@@ -211,35 +211,45 @@ export function totpCode(base32, nowMs = Date.now()) {
 
 /**
  * Finds the newest link to `path` in the mails the server wrote to its outbox
- * folder. Bodies may be quoted-printable or base64 encoded. The server writes
- * mail in the background after it answers, so this waits up to 20 seconds.
+ * folder for the address `to`. Bodies may be quoted-printable or base64
+ * encoded. The server writes mail in the background after its response, so
+ * this waits up to 20 seconds. Tests share a server, so an older mail to
+ * another provider may hold a link to the same path; only the recipient tells
+ * them apart.
  * @param {{ dataDir: string }} server
  * @param {string} path such as `/verify-email`
+ * @param {string} to the recipient's address
  */
-export async function mailedLink(server, path) {
+export async function mailedLink(server, path, to) {
   const folder = join(server.dataDir, 'outbox');
   const pattern = new RegExp(`https?://[^\\s"<>]*${path.replace(/[/-]/g, '\\$&')}\\?token=[A-Za-z0-9_-]+`);
   const deadline = Date.now() + 20_000;
   do {
-    const link = await newestLink(folder, pattern);
+    const link = await newestLink(folder, pattern, to);
     if (link) {
       return link;
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   } while (Date.now() < deadline);
-  assert.fail(`no mail in ${folder} contains a ${path} link after 20 s`);
+  assert.fail(`no mail to ${to} in ${folder} contains a ${path} link after 20 s`);
 }
 
 /**
- * Searches the finished `.eml` files of an outbox folder, newest first.
- * Temporary files are skipped, as they may vanish while being read.
+ * Searches the finished `.eml` files of an outbox folder, newest first, for
+ * mails whose headers name the address `to`. Temporary files are skipped, as
+ * they may vanish while being read.
  * @param {string} folder
  * @param {RegExp} pattern
+ * @param {string} to
  */
-async function newestLink(folder, pattern) {
+async function newestLink(folder, pattern, to) {
   const names = (await readdir(folder).catch(() => [])).filter((name) => name.endsWith('.eml')).sort().reverse();
   for (const name of names) {
     const raw = (await readFile(join(folder, name))).toString('utf8');
+    const headers = raw.split(/\r?\n\r?\n/, 1)[0].toLowerCase();
+    if (!/^to:/m.test(headers) || !headers.includes(to.toLowerCase())) {
+      continue;
+    }
     const quotedPrintable = raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
     const base64 = (raw.match(/^[A-Za-z0-9+/=\r\n]{40,}$/gm) ?? []).map((block) => Buffer.from(block, 'base64').toString('utf8'));
     for (const text of [quotedPrintable, ...base64, raw]) {
@@ -283,7 +293,7 @@ export async function signUp(context, server) {
   assert.equal(signedUp[0].status(), 200, `the signup form was rejected: ${await page.locator('main').innerText()}`);
 
   // Without an SMTP server, visite writes its mails into <data-dir>/outbox.
-  await page.goto(await mailedLink(server, '/verify-email'));
+  await page.goto(await mailedLink(server, '/verify-email', account.email));
 
   await page.goto(`${server.origin}/login`);
   await page.fill('#email', account.email);

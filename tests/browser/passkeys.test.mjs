@@ -64,7 +64,7 @@ async function signUpToSetup(page) {
   await page.fill('#password', account.password);
   await page.click('form[action="/signup"] button[type="submit"]');
   await page.locator('h1').first().waitFor();
-  await page.goto(await mailedLink(server, '/verify-email'));
+  await page.goto(await mailedLink(server, '/verify-email', account.email));
 
   await page.goto(`${server.origin}/login`);
   await page.fill('#email', account.email);
