@@ -59,11 +59,17 @@ struct Warning {
 }
 
 impl ConnectionLimits {
+    /// The caps of the main listener, from the settings.
     pub fn new(settings: &Settings) -> Arc<Self> {
+        Self::with_caps(settings.max_connections, settings.max_connections_per_client, settings.trusted_proxies.clone())
+    }
+
+    /// Caps of a listener's own, such as the admin listener's.
+    pub fn with_caps(max_total: usize, max_per_client: usize, exempt: Vec<IpNetwork>) -> Arc<Self> {
         Arc::new(Self {
-            max_total: settings.max_connections,
-            max_per_client: settings.max_connections_per_client,
-            exempt: settings.trusted_proxies.clone(),
+            max_total,
+            max_per_client,
+            exempt,
             state: Mutex::new(State::default()),
             open: watch::Sender::new(0),
         })

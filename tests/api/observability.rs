@@ -199,3 +199,41 @@ async fn flags_open_admin_listener_and_token() {
         }
     }
 }
+
+/// The admin listener closes a connection that sends no request head within
+/// the header read timeout, and one over its per-client cap at once, while
+/// probes from elsewhere keep working.
+#[tokio::test]
+async fn admin_listener_closes_silent_and_surplus_connections() {
+    use crate::limits::{FLOODER, time_until_closed};
+
+    let app = spawn_app_with(|settings| {
+        with_admin_listener(settings);
+        settings.header_read_timeout_seconds = 1;
+    })
+    .await;
+    let admin = app.admin_address.expect("the admin listener is bound");
+    let connect = || async move {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind((FLOODER.parse::<std::net::IpAddr>().unwrap(), 0).into()).unwrap();
+        socket.connect(admin).await.unwrap()
+    };
+
+    let mut silent = Vec::new();
+    for _ in 0..8 {
+        silent.push(connect().await);
+    }
+    let mut surplus = connect().await;
+    let elapsed = time_until_closed(&mut surplus, Duration::from_secs(5)).await;
+    let elapsed = elapsed.expect("a ninth connection from one client stayed open on the admin listener");
+    assert!(elapsed < Duration::from_millis(500), "the ninth connection closed only after {elapsed:?}, not at once");
+    assert_eq!(reqwest::get(format!("http://{admin}/healthz")).await.unwrap().status(), StatusCode::OK);
+
+    for stream in &mut silent {
+        let elapsed = time_until_closed(stream, Duration::from_secs(5)).await;
+        let elapsed = elapsed.expect("a silent connection stayed open on the admin listener for five seconds");
+        assert!(elapsed < Duration::from_secs(3), "closed after {elapsed:?}, long after the one-second timeout");
+    }
+    let response = reqwest::get(format!("http://{admin}/readyz")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "the admin listener stopped serving after closing connections");
+}
