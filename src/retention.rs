@@ -108,14 +108,7 @@ mod tests {
     async fn delete_expired_uses_each_period() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).await.unwrap();
-        let provider = NewProvider {
-            email: "a@praxis.example",
-            name: "Dr. Erika Muster",
-            practice_name: "Praxis Muster",
-            slug: "praxis-a",
-            password_hash: "$argon2id$stub",
-            locale: "de",
-        };
+        let provider = NewProvider::example("a@praxis.example", "praxis-a");
         let id = store.create_provider(provider).await.unwrap();
         store.record_call(id, NOW - 91 * SECONDS_PER_DAY, 60).await.unwrap();
         store.record_call(id, NOW - 89 * SECONDS_PER_DAY, 60).await.unwrap();

@@ -9,6 +9,7 @@
 //! A connection that arrives elsewhere is a proxy whose traffic crosses the
 //! bus (see `remote`). Without one, every room is at home here.
 
+mod records;
 mod remote;
 
 use std::collections::HashMap;
@@ -19,12 +20,11 @@ use std::time::Duration;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, mpsc};
-use tracing::Instrument;
 
 use crate::bus::{Bus, Envelope, ServerId};
 use crate::core::protocol::{ClientMessage, EndReason, ErrorCode, IceServer, ServerMessage};
 use crate::core::room::{ClientKey, ConnId, Effect, Limits, Millis, Room};
-use crate::store::{ProviderId, Store};
+use crate::store::{ProviderId, Store, VisitRecord};
 use crate::tickets::TicketKey;
 use crate::turn::TurnSettings;
 
@@ -155,9 +155,8 @@ pub struct Hub {
     turn: TurnSettings,
     store: Store,
     tickets: TicketKey,
-    /// Background database writes in flight, and a signal when none are left.
-    writes: Arc<AtomicUsize>,
-    written: Arc<Notify>,
+    /// Writes call records and ended visits in the background.
+    records: records::Recorder,
 }
 
 /// One open connection in one room. Dropping it counts as a disconnect.
@@ -176,7 +175,8 @@ pub struct Connection {
 
 impl Hub {
     /// Creates the hub of one server, or of one of several when `bus`
-    /// connects them. [`Hub::listen`] then starts reading the bus.
+    /// connects them. [`Hub::listen`] then starts reading the bus. It starts
+    /// the task that writes call records, so it must run inside a tokio runtime.
     pub fn new(
         limits: Limits,
         ice_servers: Vec<IceServer>,
@@ -197,10 +197,9 @@ impl Hub {
             limits,
             ice_servers,
             turn,
-            store,
             tickets,
-            writes: Arc::new(AtomicUsize::new(0)),
-            written: Arc::new(Notify::new()),
+            records: records::Recorder::spawn(store.clone()),
+            store,
         })
     }
 
@@ -394,13 +393,8 @@ impl Hub {
                     self.record_call(provider, call.0, started_at, until, ended);
                 }
                 Effect::VisitEnded { patient, call, until } => {
-                    let store = self.store.clone();
-                    self.spawn_write(async move {
-                        let result = store.end_visit(provider, patient.0 as i64, call.map(|call| call.0 as i64), until as i64).await;
-                        if let Err(error) = result {
-                            tracing::error!(room = provider.0, %error, "cannot record an ended visit");
-                        }
-                    });
+                    let (patient, call) = (patient.0 as i64, call.map(|call| call.0 as i64));
+                    self.records.write(VisitRecord::Ended { provider, patient, call, expires_at: until as i64 });
                 }
             }
         }
@@ -413,38 +407,12 @@ impl Hub {
             Some(reason) => tracing::info!(room = provider.0, call, duration_seconds = duration, ?reason, "call ended"),
             None => tracing::info!(room = provider.0, call, duration_seconds = duration, "call continues without this server"),
         }
-
-        let store = self.store.clone();
-        self.spawn_write(async move {
-            if let Err(error) = store.record_call(provider, started, duration).await {
-                tracing::error!(room = provider.0, call, %error, "cannot record call");
-            }
-        }.in_current_span());
+        self.records.write(VisitRecord::Call { provider, started_at: started, duration_seconds: duration });
     }
 
-    /// Runs a database write in the background, counted so that a shutdown
-    /// can wait for it before it closes the database.
-    fn spawn_write(&self, write: impl Future<Output = ()> + Send + 'static) {
-        self.writes.fetch_add(1, Ordering::SeqCst);
-        let writes = self.writes.clone();
-        let written = self.written.clone();
-        tokio::spawn(async move {
-            write.await;
-            if writes.fetch_sub(1, Ordering::SeqCst) == 1 {
-                written.notify_waiters();
-            }
-        });
-    }
-
-    /// Waits until the background writes started so far have finished.
+    /// Waits until the call records and ended visits so far are written.
     pub async fn writes_finished(&self) {
-        loop {
-            let written = self.written.notified();
-            if self.writes.load(Ordering::SeqCst) == 0 {
-                return;
-            }
-            written.await;
-        }
+        self.records.finished().await;
     }
 
     /// Counts the rooms, connections, waiting patients and calls of this

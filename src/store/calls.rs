@@ -1,6 +1,6 @@
 use sqlx::FromRow;
 
-use super::{ProviderId, Store};
+use super::{ProviderId, Store, VisitRecord};
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct CallRecord {
@@ -10,32 +10,9 @@ pub struct CallRecord {
 
 impl Store {
     /// Records that the provider had a call starting at `started_at` and
-    /// lasting `duration_seconds`. Recording the same call again, as a server
-    /// does at shutdown and the next one when the resumed call ends, keeps
-    /// one row with the longer duration.
+    /// lasting `duration_seconds`, as [`VisitRecord::Call`] describes.
     pub async fn record_call(&self, provider: ProviderId, started_at: i64, duration_seconds: i64) -> sqlx::Result<()> {
-        let duration = duration_seconds.max(0);
-        with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            let updated = sqlx::query(
-                "UPDATE calls SET duration_seconds = CASE WHEN duration_seconds > $3 THEN duration_seconds ELSE $3 END
-                 WHERE provider_id = $1 AND started_at = $2",
-            )
-            .bind(provider)
-            .bind(started_at)
-            .bind(duration)
-            .execute(&mut *tx)
-            .await?;
-            if updated.rows_affected() == 0 {
-                sqlx::query("INSERT INTO calls (provider_id, started_at, duration_seconds) VALUES ($1, $2, $3)")
-                    .bind(provider)
-                    .bind(started_at)
-                    .bind(duration)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await
-        })
+        self.write_records(&[VisitRecord::Call { provider, started_at, duration_seconds }]).await
     }
 
     /// The provider's most recent calls, newest first.

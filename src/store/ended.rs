@@ -1,29 +1,13 @@
 //! Ended visits: the patient and call numbers whose tickets must no longer
 //! resume anything. Times are Unix milliseconds, as in tickets.
 
-use super::{ProviderId, Store};
+use super::{ProviderId, Store, VisitRecord};
 
 impl Store {
     /// Records that a patient's visit, and the call if any, ended; tickets
     /// naming them are refused until `expires_at`.
     pub async fn end_visit(&self, provider: ProviderId, patient: i64, call: Option<i64>, expires_at: i64) -> sqlx::Result<()> {
-        with_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
-            for (kind, number) in [("patient", Some(patient)), ("call", call)] {
-                let Some(number) = number else { continue };
-                sqlx::query(
-                    "INSERT INTO ended_visits (provider_id, kind, number, expires_at) VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (provider_id, kind, number) DO UPDATE SET expires_at = excluded.expires_at",
-                )
-                .bind(provider)
-                .bind(kind)
-                .bind(number)
-                .bind(expires_at)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await
-        })
+        self.write_records(&[VisitRecord::Ended { provider, patient, call, expires_at }]).await
     }
 
     /// Returns whether the patient's visit or the call ended, for a ticket

@@ -35,6 +35,7 @@ mod factors;
 mod health;
 mod passkeys;
 mod providers;
+mod records;
 mod security;
 mod sessions;
 #[doc(hidden)]
@@ -52,6 +53,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use admin::{AccountSummary, RemovedFactors};
 pub use calls::CallRecord;
 pub use database_url::{Backend, DatabaseUrl};
+pub use records::VisitRecord;
 pub use providers::{NewProvider, Provider, ProviderId, UniqueViolation, WriteError};
 pub use email_tokens::TokenPurpose;
 pub use factors::TotpFactor;

@@ -33,6 +33,14 @@ pub struct NewProvider<'a> {
     pub locale: &'a str,
 }
 
+#[cfg(test)]
+impl<'a> NewProvider<'a> {
+    /// A provider for unit tests, with a stand-in password hash.
+    pub(crate) fn example(email: &'a str, slug: &'a str) -> Self {
+        Self { email, name: "Dr. Erika Muster", practice_name: "Praxis Muster", slug, password_hash: "$argon2id$stub", locale: "de" }
+    }
+}
+
 impl std::fmt::Debug for Provider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Provider")

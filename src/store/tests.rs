@@ -1,14 +1,7 @@
 use super::*;
 
 fn new_provider<'a>(email: &'a str, slug: &'a str) -> NewProvider<'a> {
-    NewProvider {
-        email,
-        name: "Dr. Erika Muster",
-        practice_name: "Praxis Muster",
-        slug,
-        password_hash: "$argon2id$stub",
-        locale: "de",
-    }
+    NewProvider::example(email, slug)
 }
 
 /// A store on a fresh database, deleted with this value: a SQLite file in a
@@ -124,6 +117,23 @@ async fn ended_visits_are_refused_until_they_expire(backend: Backend) {
     assert!(!store.visit_ended(id, 8, Some(10), 4_999).await.unwrap(), "another visit");
     assert!(!store.visit_ended(id, 7, None, 5_000).await.unwrap(), "after the expiry");
     assert_eq!(store.prune_ended_visits(5_000).await.unwrap(), 2);
+}
+
+async fn records_are_written_together_or_not_at_all(backend: Backend) {
+    let database = open(backend).await;
+    let store = &database.store;
+    let id = store.create_provider(new_provider("a@example.org", "praxis-a")).await.unwrap();
+    let call = VisitRecord::Call { provider: id, started_at: 100, duration_seconds: 60 };
+    let ended = VisitRecord::Ended { provider: id, patient: 7, call: Some(9), expires_at: 5_000 };
+    let unknown = VisitRecord::Call { provider: ProviderId(id.0 + 1_000), started_at: 200, duration_seconds: 5 };
+
+    store.write_records(&[call, ended, unknown]).await.expect_err("a record for an unknown provider was written");
+    assert_eq!(store.recent_calls(id, 10).await.unwrap(), vec![], "a failed batch left a call record");
+    assert!(!store.visit_ended(id, 7, None, 0).await.unwrap(), "a failed batch left an ended visit");
+
+    store.write_records(&[call, ended, VisitRecord::Call { provider: id, started_at: 100, duration_seconds: 70 }]).await.unwrap();
+    assert_eq!(store.recent_calls(id, 10).await.unwrap(), vec![CallRecord { started_at: 100, duration_seconds: 70 }]);
+    assert!(store.visit_ended(id, 7, None, 0).await.unwrap());
 }
 
 async fn server_key_is_created_once(backend: Backend) {
@@ -295,6 +305,7 @@ on_both_backends!(
     calls_newest_first,
     call_recorded_twice_keeps_longer_row,
     ended_visits_are_refused_until_they_expire,
+    records_are_written_together_or_not_at_all,
     server_key_is_created_once,
     attempt_gate_matches_delay_rule,
     parallel_attempts_are_counted_before_checking,
