@@ -132,10 +132,19 @@ pub struct Bus {
 impl Bus {
     /// Connects to the Redis at `url`, subscribes to this server's channel
     /// and announces the server as alive. Returns the stream of messages
-    /// for this server.
-    pub async fn connect(url: &str, namespace: &str) -> anyhow::Result<(Arc<Self>, PubSubStream)> {
+    /// for this server. A `rediss://` URL connects with TLS and checks the
+    /// server's certificate against `ca` (PEM), or without it against the
+    /// system's trusted authorities.
+    pub async fn connect(url: &str, ca: Option<&[u8]>, namespace: &str) -> anyhow::Result<(Arc<Self>, PubSubStream)> {
         check_url(url)?;
-        let client = redis::Client::open(url).with_context(|| format!("the bus URL {} is not valid", redact_url(url)))?;
+        let client = match ca {
+            Some(pem) => {
+                let roots = redis::TlsCertificates { client_tls: None, root_cert: Some(pem.to_vec()) };
+                redis::Client::build_with_tls(url, roots)
+            }
+            None => redis::Client::open(url),
+        };
+        let client = client.with_context(|| format!("the bus URL {} is not valid", redact_url(url)))?;
         let commands = ConnectionManager::new(client.clone())
             .await
             .with_context(|| format!("cannot connect to the message bus at {}", redact_url(url)))?;
@@ -353,11 +362,16 @@ pub async fn next_envelope(stream: &mut PubSubStream) -> Option<Envelope> {
 /// Accepts only `redis://` URLs, so that a typo stops the start instead of
 /// silently running as separate servers.
 pub fn check_url(url: &str) -> anyhow::Result<()> {
-    if !url.starts_with("redis://") {
+    if !url.starts_with("redis://") && !url.starts_with("rediss://") {
         bail!(
-            "the bus URL {} is not supported: leave it empty for one server, or give redis://[:password@]host[:port][/db]",
+            "the bus URL {} is not supported: leave it empty for one server, or give redis://[:password@]host[:port][/db], \
+             or rediss:// for TLS",
             redact_url(url)
         );
+    }
+    if url.contains('#') {
+        // The redis crate reads `#insecure` as "skip certificate checks".
+        bail!("the bus URL {} has a fragment (#...), which visite does not accept", redact_url(url));
     }
     Ok(())
 }

@@ -89,10 +89,14 @@ pub struct Overrides {
     /// File with a bearer token that unlocks /metrics on the main listener [default: none, /metrics there is 404].
     #[arg(long, env = "VISITE_METRICS_TOKEN_FILE", value_name = "FILE")]
     pub metrics_token_file: Option<PathBuf>,
-    /// Message bus that connects several visite servers, such as redis://127.0.0.1:6379
-    /// [default: empty, one server on its own].
+    /// Message bus that connects several visite servers, such as redis://127.0.0.1:6379,
+    /// or rediss:// for TLS [default: empty, one server on its own].
     #[arg(long, env = "VISITE_BUS_URL", value_name = "URL", hide_env_values = true)]
     pub bus_url: Option<String>,
+    /// PEM file with the certificate authorities that a rediss:// bus URL is checked
+    /// against [default: the system's trusted authorities].
+    #[arg(long, env = "VISITE_BUS_CA_FILE", value_name = "FILE")]
+    pub bus_ca_file: Option<PathBuf>,
 }
 
 /// The settings file. Unknown keys are an error, so a typo cannot silently
@@ -107,6 +111,7 @@ struct FileSettings {
     log_format: Option<LogFormat>,
     smtp_url: Option<String>,
     bus_url: Option<String>,
+    bus_ca_file: Option<PathBuf>,
     mail_from: Option<String>,
     second_factor: Option<SecondFactor>,
     #[serde(default)]
@@ -166,6 +171,9 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// Redis that connects several servers; `None` for one server on its own.
     pub bus_url: Option<String>,
+    /// Certificate authorities, in PEM, for a `rediss://` bus; `None` trusts
+    /// the system's.
+    pub bus_ca: Option<Vec<u8>>,
     pub mail_from: String,
     pub second_factor: SecondFactor,
     pub ice_servers: Vec<IceServer>,
@@ -238,6 +246,7 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             smtp_url: None,
             bus_url: None,
+            bus_ca: None,
             mail_from: DEFAULT_MAIL_FROM.to_owned(),
             second_factor: SecondFactor::Any,
             ice_servers: Vec::new(),
@@ -276,6 +285,7 @@ impl std::fmt::Debug for Settings {
             .field("public_origin", &self.public_origin)
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<redacted>"))
             .field("bus_url", &self.bus_url.as_deref().map(crate::bus::redact_url))
+            .field("bus_ca", &self.bus_ca.as_ref().map(|_| "<PEM>"))
             .field("mail_from", &self.mail_from)
             .field("second_factor", &self.second_factor)
             .field("tls", &self.tls)
@@ -300,6 +310,7 @@ impl Settings {
             overrides.tls_key_file.or(file.tls_key_file),
         )?;
         let metrics_token = overrides.metrics_token_file.or(file.metrics_token_file).map(|path| read_metrics_token(&path)).transpose()?;
+        let bus_ca = overrides.bus_ca_file.or(file.bus_ca_file).map(|path| read_bus_ca(&path)).transpose()?;
 
         let settings = Settings {
             listen: overrides.listen.or(file.listen).unwrap_or(defaults.listen),
@@ -314,6 +325,7 @@ impl Settings {
             smtp_url: overrides.smtp_url.or(file.smtp_url),
             // An empty URL, as from an unset variable in a unit file, means no bus.
             bus_url: overrides.bus_url.or(file.bus_url).filter(|url| !url.is_empty()),
+            bus_ca,
             mail_from: overrides.mail_from.or(file.mail_from).unwrap_or(defaults.mail_from),
             second_factor: overrides.second_factor.or(file.second_factor).unwrap_or_default(),
             ice_servers: file.ice_servers,
@@ -361,6 +373,9 @@ impl Settings {
         }
         self.validate_ice_servers()?;
         self.validate_turn()?;
+        if self.bus_ca.is_some() && !self.bus_url.as_deref().is_some_and(|url| url.starts_with("rediss://")) {
+            bail!("bus_ca_file is set, but bus_url does not start with rediss://: give rediss://host:port for TLS, or remove bus_ca_file");
+        }
         if let Some(url) = &self.bus_url {
             crate::bus::check_url(url)?;
             let shared = self.database_url.as_ref().is_some_and(|url| url.backend() == crate::store::Backend::Postgres);
@@ -626,6 +641,21 @@ fn read_metrics_token(path: &Path) -> anyhow::Result<Secret> {
     Ok(token)
 }
 
+/// Reads the certificate authorities for a `rediss://` bus, which must hold
+/// at least one PEM certificate and nothing unreadable.
+fn read_bus_ca(path: &Path) -> anyhow::Result<Vec<u8>> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let pem = std::fs::read(path).with_context(|| format!("cannot read bus_ca_file {}", path.display()))?;
+    let certificates = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("bus_ca_file {} is not a readable PEM file", path.display()))?;
+    if certificates.is_empty() {
+        bail!("bus_ca_file {} holds no certificate: give the PEM file of the authority that signed the Redis server's certificate", path.display());
+    }
+    Ok(pem)
+}
+
 /// Return the WebAuthn relying party id of an origin, which is its domain
 /// name. An IP address is no valid relying party id, so such an origin has none.
 pub fn relying_party_id(origin: &str) -> Option<String> {
@@ -687,6 +717,29 @@ mod tests {
         assert!(settings.validate().is_ok());
         settings.bus_url = Some("nats://127.0.0.1:4222".to_owned());
         assert!(settings.validate().unwrap_err().to_string().contains("redis://"));
+        settings.bus_url = Some("rediss://redis.internal:6380".to_owned());
+        assert!(settings.validate().is_ok());
+    }
+
+    #[test]
+    fn bus_ca_file_is_read_and_needs_rediss() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "not a certificate\n").unwrap();
+        let overrides = Overrides { bus_ca_file: Some(empty), ..Overrides::default() };
+        let error = Settings::load(overrides).unwrap_err().to_string();
+        assert!(error.contains("holds no certificate"), "{error}");
+        let missing = Overrides { bus_ca_file: Some(dir.path().join("absent.pem")), ..Overrides::default() };
+        assert!(Settings::load(missing).unwrap_err().to_string().contains("cannot read bus_ca_file"));
+
+        let settings = Settings {
+            bus_url: Some("redis://127.0.0.1:6379".to_owned()),
+            bus_ca: Some(b"-----BEGIN CERTIFICATE-----".to_vec()),
+            database_url: Some(crate::store::DatabaseUrl::parse("postgres://visite@127.0.0.1/visite").unwrap()),
+            ..Settings::default()
+        };
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("rediss://"), "{error}");
     }
 
     #[test]

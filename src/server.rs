@@ -102,7 +102,7 @@ impl Server {
                 // Servers that share a database share this name, and so find each other.
                 let namespace = store.server_key(BUS_NAMESPACE_KEY, random_key()).await?;
                 let namespace: String = namespace.iter().take(8).map(|byte| format!("{byte:02x}")).collect();
-                let (bus, subscription) = crate::bus::Bus::connect(url, &namespace).await?;
+                let (bus, subscription) = crate::bus::Bus::connect(url, settings.bus_ca.as_deref(), &namespace).await?;
                 (Some(bus), Some(subscription))
             }
             None => {

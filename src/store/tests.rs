@@ -298,6 +298,42 @@ async fn idle_account_counters_are_pruned_unless_locked(backend: Backend) {
     assert_eq!(store.login_failures("net:idle").await.unwrap().0, 7, "network counters are pruned elsewhere");
 }
 
+/// `sslmode` and `sslrootcert` in a PostgreSQL URL reach the driver: the
+/// connection is encrypted, and with `verify-full` a certificate for another
+/// host name is refused. The machine's PostgreSQL serves TLS with its own
+/// certificate for localhost, whose file the test reads from the server's
+/// settings.
+#[tokio::test]
+async fn postgres_connects_with_tls_and_checks_the_certificate() {
+    let scratch = scratch::ScratchDatabase::create().await.expect("PostgreSQL for the store tests");
+    let with_params = |params: &[(&str, &str)]| {
+        let mut url = url::Url::parse(scratch.url().expose()).unwrap();
+        url.query_pairs_mut().extend_pairs(params);
+        DatabaseUrl::parse(url.as_str()).unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let plain = Store::connect(Some(scratch.url()), dir.path()).await.unwrap();
+    let Pool::Postgres(pool) = &plain.pool else { unreachable!() };
+    let ssl: String = sqlx::query_scalar("SHOW ssl").fetch_one(pool).await.unwrap();
+    assert_eq!(ssl, "on", "the PostgreSQL on this machine must serve TLS for this test");
+    let certificate: String = sqlx::query_scalar("SHOW ssl_cert_file").fetch_one(pool).await.unwrap();
+    plain.close().await;
+
+    let verified = with_params(&[("sslmode", "verify-ca"), ("sslrootcert", &certificate)]);
+    let store = Store::connect(Some(&verified), dir.path()).await.expect("a TLS connection checked against the server's certificate");
+    let Pool::Postgres(pool) = &store.pool else { unreachable!() };
+    let encrypted: bool = sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetch_one(pool).await.unwrap();
+    assert!(encrypted, "sslmode=verify-ca gave an unencrypted connection");
+    store.close().await;
+
+    // The certificate names localhost, and this URL 127.0.0.1.
+    let mut other_name = url::Url::parse(with_params(&[("sslmode", "verify-full"), ("sslrootcert", &certificate)]).expose()).unwrap();
+    other_name.set_host(Some("127.0.0.1")).unwrap();
+    let other_name = DatabaseUrl::parse(other_name.as_str()).unwrap();
+    let refused = Store::connect(Some(&other_name), dir.path()).await;
+    assert!(refused.is_err(), "sslmode=verify-full accepted a certificate for another host name");
+}
+
 on_both_backends!(
     provider_unique_email_and_slug,
     session_expires_when_idle,

@@ -55,7 +55,7 @@ impl Installation {
 
     /// Starts one more server of this installation on the Redis at `url`.
     async fn server_on(&self, url: &str) -> Arc<Hub> {
-        let (bus, subscription) = Bus::connect(url, &self.namespace).await.expect("the Redis on 127.0.0.1:6379 must run");
+        let (bus, subscription) = Bus::connect(url, None, &self.namespace).await.expect("the Redis on 127.0.0.1:6379 must run");
         let limits = Limits { max_waiting: 10, max_waiting_per_client: 10, rejoin_grace_ms: 120_000 };
         let hub = Hub::new(limits, Vec::new(), TurnSettings::default(), self.store.clone(), TicketKey::new(self.key.clone()), Some(bus));
         hub.listen(subscription);
@@ -286,8 +286,21 @@ struct OwnRedis {
 
 impl OwnRedis {
     fn start(port: u16) -> Self {
+        Self::start_with(port, &["--port", &port.to_string()])
+    }
+
+    /// Starts a Redis that speaks only TLS on `port`, with the certificate
+    /// and key from `certificates`.
+    fn start_tls(port: u16, certificates: &TestAuthority) -> Self {
+        let [cert, key, ca] = [&certificates.server_cert, &certificates.server_key, &certificates.ca_cert].map(|path| path.to_str().unwrap());
+        let args = ["--port", "0", "--tls-port", &port.to_string(), "--tls-cert-file", cert, "--tls-key-file", key, "--tls-ca-cert-file", ca, "--tls-auth-clients", "no"];
+        Self::start_with(port, &args)
+    }
+
+    fn start_with(port: u16, args: &[&str]) -> Self {
         let child = std::process::Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args(args)
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("redis-server starts");
@@ -343,4 +356,78 @@ async fn redis_restart_keeps_room_home() {
     patient.send(json!({ "type": "check_in", "name": "Erika Beispiel" })).await;
     assert_eq!(provider.next_of("queue").await["patients"][0]["name"], "Erika Beispiel");
     drop(redis);
+}
+
+/// A certificate authority of the test's own and a server certificate for
+/// 127.0.0.1 that it signed, made with the openssl command.
+struct TestAuthority {
+    _dir: tempfile::TempDir,
+    ca_cert: std::path::PathBuf,
+    server_cert: std::path::PathBuf,
+    server_key: std::path::PathBuf,
+}
+
+impl TestAuthority {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = |name: &str| dir.path().join(name);
+        let openssl = |args: &[&str]| {
+            let status = std::process::Command::new("openssl")
+                .args(args)
+                .current_dir(dir.path())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .expect("the openssl command runs");
+            assert!(status.success(), "openssl {args:?} failed");
+        };
+        let key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+        openssl(&[&["req", "-x509"], &key[..], &["-days", "1", "-subj", "/CN=visite test authority", "-keyout", "ca.key", "-out", "ca.pem"]].concat());
+        openssl(&[&["req"], &key[..], &["-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr"]].concat());
+        std::fs::write(path("server.ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\n").unwrap();
+        openssl(&["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "1", "-extfile", "server.ext", "-out", "server.pem"]);
+        Self { ca_cert: path("ca.pem"), server_cert: path("server.pem"), server_key: path("server.key"), _dir: dir }
+    }
+
+    fn ca_pem(&self) -> Vec<u8> {
+        std::fs::read(&self.ca_cert).unwrap()
+    }
+}
+
+/// Servers reach each other over a Redis that speaks only TLS, checked
+/// against the authority given to them. A server that trusts another
+/// authority gets no connection, and neither does a plain redis:// URL.
+#[tokio::test]
+async fn visit_across_hubs_over_tls() {
+    let installation = Installation::new().await;
+    let authority = TestAuthority::new();
+    let port = free_port();
+    let _redis = OwnRedis::start_tls(port, &authority);
+    let url = format!("rediss://127.0.0.1:{port}");
+
+    let connect = |ca: Option<Vec<u8>>| {
+        let (url, namespace) = (url.clone(), installation.namespace.clone());
+        async move { Bus::connect(&url, ca.as_deref(), &namespace).await }
+    };
+    let (a, a_subscription) = connect(Some(authority.ca_pem())).await.expect("a TLS bus with the test authority");
+    let (b, b_subscription) = connect(Some(authority.ca_pem())).await.expect("a TLS bus with the test authority");
+    let hubs = [(a, a_subscription), (b, b_subscription)].map(|(bus, subscription)| {
+        let limits = Limits { max_waiting: 10, max_waiting_per_client: 10, rejoin_grace_ms: 120_000 };
+        let key = TicketKey::new(installation.key.clone());
+        let hub = Hub::new(limits, Vec::new(), TurnSettings::default(), installation.store.clone(), key, Some(bus));
+        hub.listen(subscription);
+        hub
+    });
+
+    let mut provider = Socket::open(&hubs[0], installation.room, Role::Provider).await;
+    provider.next_of("queue").await;
+    let mut patient = Socket::open(&hubs[1], installation.room, Role::Patient).await;
+    patient.send(json!({ "type": "check_in", "name": "Erika Beispiel" })).await;
+    assert_eq!(provider.next_of("queue").await["patients"][0]["name"], "Erika Beispiel");
+    assert_eq!(patient.next_of("status").await["state"], "waiting");
+
+    let other = TestAuthority::new();
+    let error = connect(Some(other.ca_pem())).await.err().expect("a certificate from another authority was accepted");
+    assert!(format!("{error:#}").contains("cannot connect to the message bus"), "{error:#}");
+    let plain = Bus::connect(&format!("redis://127.0.0.1:{port}"), None, &installation.namespace).await;
+    assert!(plain.is_err(), "a plain connection to the TLS port worked");
 }
