@@ -396,6 +396,9 @@ mod tests {
     fn only_redis_urls_are_accepted() {
         assert!(check_url("redis://127.0.0.1:6379").is_ok());
         assert!(check_url("redis://:secret@127.0.0.1:6379/2").is_ok());
+        assert!(check_url("rediss://:secret@redis.internal:6380").is_ok());
+        let error = check_url("rediss://redis.internal:6380/#insecure").unwrap_err().to_string();
+        assert!(error.contains("fragment"), "{error}");
         for wrong in ["", "redi://127.0.0.1", "postgres://localhost/visite", "127.0.0.1:6379", "nats://127.0.0.1:4222"] {
             let error = check_url(wrong).unwrap_err().to_string();
             assert!(error.contains("redis://"), "{wrong:?}: {error}");
@@ -404,8 +407,10 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_messages() {
-        let error = check_url("rediss://:hunter2hunter2@cache.example").unwrap_err().to_string();
-        assert!(!error.contains("hunter2"), "{error}");
+        for wrong in ["nats://visite:hunter2hunter2@cache.example", "rediss://:hunter2hunter2@cache.example/#insecure"] {
+            let error = check_url(wrong).unwrap_err().to_string();
+            assert!(!error.contains("hunter2"), "{error}");
+        }
         assert_eq!(redact_url("redis://:hunter2@127.0.0.1/"), "redis://:***@127.0.0.1/");
     }
 

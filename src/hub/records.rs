@@ -12,6 +12,9 @@ use crate::store::{Store, VisitRecord};
 
 /// Most records in one transaction, so a commit stays short after a backlog.
 const MAX_BATCH: usize = 256;
+/// Further attempts at a batch while the database is unreachable.
+const UNREACHABLE_RETRIES: u32 = 2;
+const RETRY_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
 
 pub(super) struct Recorder {
     queue: mpsc::UnboundedSender<VisitRecord>,
@@ -40,7 +43,8 @@ impl Recorder {
         }
     }
 
-    /// Waits until the records handed over so far are written, or have failed.
+    /// Waits until no record is queued or being written: each one written or
+    /// given up.
     pub(super) async fn finished(&self) {
         loop {
             let written = self.written.notified();
@@ -60,19 +64,44 @@ async fn write_batches(
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while records.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        if store.write_records(&batch).await.is_err() {
-            // One bad record, such as one for an account deleted meanwhile,
-            // must not lose the others: write them one by one.
-            for record in &batch {
-                if let Err(error) = store.write_records(std::slice::from_ref(record)).await {
-                    log_failure(record, &error);
-                }
-            }
-        }
+        write_batch(&store, &batch).await;
         if pending.fetch_sub(batch.len(), Ordering::SeqCst) == batch.len() {
             written.notify_waiters();
         }
         batch.clear();
+    }
+}
+
+/// Writes one batch. When the database is unreachable, the batch is tried
+/// again a few times and then given up with one log line. When the database
+/// refuses a record, the others are written one by one, so that record alone
+/// is lost.
+async fn write_batch(store: &Store, batch: &[VisitRecord]) {
+    let mut attempt = 0;
+    let error = loop {
+        match store.write_records(batch).await {
+            Ok(()) => return,
+            Err(error @ sqlx::Error::Database(_)) => break error,
+            Err(error) if attempt == UNREACHABLE_RETRIES => {
+                tracing::error!(records = batch.len(), %error, "cannot record calls and ended visits: the database is unreachable");
+                return;
+            }
+            Err(_) => {
+                attempt += 1;
+                tokio::time::sleep(RETRY_DELAY).await;
+            }
+        }
+    };
+    if let [record] = batch {
+        log_failure(record, &error);
+        return;
+    }
+    // One bad record, such as one for an account deleted meanwhile, must not
+    // lose the others.
+    for record in batch {
+        if let Err(error) = store.write_records(std::slice::from_ref(record)).await {
+            log_failure(record, &error);
+        }
     }
 }
 

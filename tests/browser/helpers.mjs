@@ -236,7 +236,7 @@ export async function mailedLink(server, path, to) {
 
 /**
  * Searches the finished `.eml` files of an outbox folder, newest first, for
- * mails whose headers name the address `to`. Temporary files are skipped, as
+ * mails whose To header holds the address `to`. Temporary files are skipped, as
  * they may vanish while being read.
  * @param {string} folder
  * @param {RegExp} pattern
@@ -246,8 +246,11 @@ async function newestLink(folder, pattern, to) {
   const names = (await readdir(folder).catch(() => [])).filter((name) => name.endsWith('.eml')).sort().reverse();
   for (const name of names) {
     const raw = (await readFile(join(folder, name))).toString('utf8');
-    const headers = raw.split(/\r?\n\r?\n/, 1)[0].toLowerCase();
-    if (!/^to:/m.test(headers) || !headers.includes(to.toLowerCase())) {
+    const headers = raw.split(/\r?\n\r?\n/, 1)[0];
+    // The To header, with its folded continuation lines, and the whole addresses in it.
+    const toHeader = headers.match(/^to:(.*(?:\r?\n[ \t].*)*)/im)?.[1] ?? '';
+    const addresses = (toHeader.match(/[^\s<>,"]+@[^\s<>,"]+/g) ?? []).map((address) => address.toLowerCase());
+    if (!addresses.includes(to.toLowerCase())) {
       continue;
     }
     const quotedPrintable = raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
