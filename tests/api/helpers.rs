@@ -251,9 +251,32 @@ impl TestApp {
         None
     }
 
-    /// The newest link with this path in a mail to `to`, waiting up to five seconds for it.
+    /// Returns the newest link with this path in a mail to `to`, waiting up to five seconds for it.
     pub async fn mail_link(&self, to: &str, path: &str) -> String {
         mail_link_in(self.data_dir.path(), to, path).await
+    }
+
+    /// Sends `count` logins with a wrong password for `email` at once, the
+    /// n-th with `X-Forwarded-For: forwarded_for(n)`, and returns how many the
+    /// server checked (401) rather than held back by its throttle.
+    pub async fn parallel_wrong_logins(&self, email: &str, count: usize, forwarded_for: impl Fn(usize) -> String) -> usize {
+        let mut tasks = Vec::new();
+        for n in 0..count {
+            let request = reqwest::Client::new()
+                .post(self.url("/login"))
+                .header("origin", &self.origin)
+                .header("x-forwarded-for", forwarded_for(n))
+                .form(&[("email", email), ("password", "wrong password here")]);
+            tasks.push(tokio::spawn(async move { request.send().await.unwrap().status() }));
+        }
+
+        let mut checked = 0;
+        for task in tasks {
+            if task.await.unwrap() == StatusCode::UNAUTHORIZED {
+                checked += 1;
+            }
+        }
+        checked
     }
 
     /// Closes the running server's database pool, as a lost database would

@@ -88,33 +88,12 @@ async fn parallel_guesses_share_the_gate() {
     .await;
     app.provider("praxis-pg").await;
 
-    let mut tasks = Vec::new();
-    for n in 0..40 {
-        let url = app.url("/login");
-        let origin = app.origin.clone();
-        tasks.push(tokio::spawn(async move {
-            reqwest::Client::new()
-                .post(url)
-                .header("origin", origin)
-                .header("x-forwarded-for", format!("10.60.0.{}", n + 1))
-                .form(&[("email", "praxis-pg@praxis.example"), ("password", "wrong password here")])
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }));
-    }
-    let mut checked = 0;
-    for task in tasks {
-        if task.await.unwrap() == StatusCode::UNAUTHORIZED {
-            checked += 1;
-        }
-    }
+    let checked = app.parallel_wrong_logins("praxis-pg@praxis.example", 40, |n| format!("10.60.0.{}", n + 1)).await;
     assert!(checked >= 1, "no guess was checked at all");
     assert!(checked <= 5, "{checked} parallel guesses were checked instead of at most 5");
     let (rows, highest) = app.counters("account:%").await;
     assert_eq!(rows, 1);
-    assert_eq!(highest, checked, "the account counter differs from the checked guesses");
+    assert_eq!(highest, checked as i64, "the account counter differs from the checked guesses");
 }
 
 #[tokio::test]
