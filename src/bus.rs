@@ -145,12 +145,14 @@ impl Bus {
             None => redis::Client::open(url),
         };
         let client = client.with_context(|| format!("the bus URL {} is not valid", redact_url(url)))?;
+
         let commands = ConnectionManager::new(client.clone())
             .await
             .with_context(|| format!("cannot connect to the message bus at {}", redact_url(url)))?;
         let me = ServerId(rand::random::<u64>());
         let (queue, outgoing) = mpsc::channel(QUEUE_CAPACITY);
         tokio::spawn(publish_loop(commands.clone(), outgoing));
+
         let bus = Arc::new(Self {
             me,
             subscribed: std::sync::atomic::AtomicBool::new(false),
@@ -162,6 +164,7 @@ impl Bus {
             renew: redis::Script::new(RENEW),
             still_home: redis::Script::new(STILL_HOME),
         });
+
         let stream = bus.subscribe().await.with_context(|| format!("cannot subscribe on the message bus at {}", redact_url(url)))?;
         bus.heartbeat().await.context("cannot announce this server on the message bus")?;
         bus.warn_about_persistence().await;

@@ -537,7 +537,7 @@ impl Settings {
         }
     }
 
-    /// The scheme this process serves: `https` with built-in TLS, else `http`.
+    /// Returns the scheme this process serves: `https` with built-in TLS, else `http`.
     fn scheme(&self) -> &'static str {
         if self.tls.is_some() { "https" } else { "http" }
     }
@@ -651,7 +651,10 @@ fn read_bus_ca(path: &Path) -> anyhow::Result<Vec<u8>> {
         .collect::<Result<Vec<_>, _>>()
         .with_context(|| format!("bus_ca_file {} is not a readable PEM file", path.display()))?;
     if certificates.is_empty() {
-        bail!("bus_ca_file {} holds no certificate: give the PEM file of the authority that signed the Redis server's certificate", path.display());
+        bail!(
+            "bus_ca_file {} contains no certificate: give the PEM file of the authority that signed the Redis server's certificate",
+            path.display()
+        );
     }
     Ok(pem)
 }
@@ -728,7 +731,7 @@ mod tests {
         std::fs::write(&empty, "not a certificate\n").unwrap();
         let overrides = Overrides { bus_ca_file: Some(empty), ..Overrides::default() };
         let error = Settings::load(overrides).unwrap_err().to_string();
-        assert!(error.contains("holds no certificate"), "{error}");
+        assert!(error.contains("contains no certificate"), "{error}");
         let missing = Overrides { bus_ca_file: Some(dir.path().join("absent.pem")), ..Overrides::default() };
         assert!(Settings::load(missing).unwrap_err().to_string().contains("cannot read bus_ca_file"));
 

@@ -66,8 +66,8 @@ struct LoadArgs {
     /// Server the patients (guests) connect to [default: the provider URL].
     #[arg(long)]
     patient_url: Option<String>,
-    /// Process id of the server, for its CPU time and memory; give it once
-    /// per server when several share the rooms, and the figures add up.
+    /// Process id of the server, for its CPU time and memory. Give it once
+    /// per server when several share the rooms, so the figures add up.
     #[arg(long, required = true)]
     server_pid: Vec<u32>,
     /// Accounts file from `setup`; visite only.

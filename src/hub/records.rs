@@ -10,7 +10,7 @@ use tokio::sync::{Notify, mpsc};
 
 use crate::store::{Store, VisitRecord};
 
-/// Most records in one transaction, so a commit stays short after a backlog.
+/// Maximum number of records in one transaction, so a commit stays short after a backlog.
 const MAX_BATCH: usize = 256;
 /// Further attempts at a batch while the database is unreachable.
 const UNREACHABLE_RETRIES: u32 = 2;

@@ -88,8 +88,8 @@ impl Acceptor {
             let Ok(slot) = self.limits.try_acquire(peer.ip()) else {
                 continue;
             };
-            // Signaling messages are small writes: without TCP_NODELAY, Nagle's
-            // algorithm holds one back until the peer's delayed ACK, up to 40 ms on Linux.
+            // Signaling messages are small writes. Without TCP_NODELAY, Nagle's algorithm
+            // delays one until the peer's delayed ACK, up to 40 ms on Linux.
             if let Err(error) = stream.set_nodelay(true) {
                 tracing::debug!(%error, "cannot set TCP_NODELAY");
             }

@@ -14,7 +14,7 @@ impl Store {
         with_pool!(self, |pool| sqlx::query_scalar("SELECT key FROM server_keys WHERE name = $1").bind(name).fetch_one(pool).await)
     }
 
-    /// Whether a key called `name` was ever created.
+    /// Returns whether a key called `name` was ever created.
     pub async fn has_server_key(&self, name: &str) -> sqlx::Result<bool> {
         let found: Option<i64> =
             with_pool!(self, |pool| sqlx::query_scalar("SELECT 1 FROM server_keys WHERE name = $1").bind(name).fetch_optional(pool).await)?;

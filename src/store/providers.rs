@@ -35,7 +35,7 @@ pub struct NewProvider<'a> {
 
 #[cfg(test)]
 impl<'a> NewProvider<'a> {
-    /// A provider for unit tests, with a stand-in password hash.
+    /// Returns a provider for unit tests, with a stand-in password hash.
     pub(crate) fn example(email: &'a str, slug: &'a str) -> Self {
         Self { email, name: "Dr. Erika Muster", practice_name: "Praxis Muster", slug, password_hash: "$argon2id$stub", locale: "de" }
     }

@@ -93,7 +93,7 @@ mod tests {
         let store = crate::store::Store::connect(Some(database.url()), std::env::temp_dir().as_path()).await.unwrap();
         assert!(exists(&admin_url, &name).await, "the database was not created");
 
-        // The store's pool still holds connections, as after a failed test.
+        // The store's pool still keeps connections open, as after a failed test.
         drop(database);
         assert!(!exists(&admin_url, &name).await, "the database outlived its guard");
         drop(store);

@@ -22,8 +22,8 @@ const TARGET_ROOM: &str = "praxis-muster";
 /// a few milliseconds; an attack that starves other rooms exceeds it.
 const NORMAL_CHECK_IN: Duration = Duration::from_millis(500);
 
-/// A server with an open bystander room and an open target room, and the
-/// signed-in provider of the target room.
+/// Starts a server with an open bystander room and an open target room, and
+/// returns it with the signed-in provider of the target room.
 async fn app_with_rooms() -> (TestApp, Client) {
     let app = spawn_app().await;
     app.provider(BYSTANDER_ROOM).await;
@@ -76,7 +76,7 @@ async fn read_until_closed(stream: &mut TcpStream) -> Vec<u8> {
     }
 }
 
-/// The status code of a raw HTTP response, if it has one.
+/// Returns the status code of a raw HTTP response, if it has one.
 fn status_of(response: &[u8]) -> Option<u16> {
     let line = response.split(|&b| b == b'\r').next()?;
     let text = std::str::from_utf8(line).ok()?;
@@ -204,7 +204,8 @@ async fn one_megabyte_header_is_rejected_quickly() {
     assert_still_serving(&app, "a 1 MB header").await;
 }
 
-/// A provider socket and a patient from [`FLOODER`] in a call in [`TARGET_ROOM`].
+/// Opens a provider socket and a patient from [`FLOODER`] and starts a call
+/// between them in [`TARGET_ROOM`].
 async fn call_from_flooder(app: &TestApp, provider: &Client) -> (Socket, Socket) {
     let mut host = provider.host_socket(TARGET_ROOM).await;
     let mut patient = patient_from(app, FLOODER, TARGET_ROOM).await;
@@ -344,8 +345,8 @@ async fn reconnecting_flood_spares_other_rooms() {
     assert_still_serving(&app, "a reconnecting flood").await;
 }
 
-/// A patient socket to [`TARGET_ROOM`] from [`FLOODER`], or `None` when the
-/// server refused it.
+/// Opens a patient socket to [`TARGET_ROOM`] from [`FLOODER`], or returns
+/// `None` when the server rejected it.
 async fn flood_socket(
     address: std::net::SocketAddr,
     origin: &str,

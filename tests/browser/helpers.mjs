@@ -214,8 +214,8 @@ export function totpCode(base32, nowMs = Date.now()) {
  * folder for the address `to`. Bodies may be quoted-printable or base64
  * encoded. The server writes mail in the background after its response, so
  * this waits up to 20 seconds. Tests share a server, so an older mail to
- * another provider may hold a link to the same path; only the recipient tells
- * them apart.
+ * another provider may contain a link to the same path. Only the recipient
+ * distinguishes them.
  * @param {{ dataDir: string }} server
  * @param {string} path such as `/verify-email`
  * @param {string} to the recipient's address
@@ -236,7 +236,7 @@ export async function mailedLink(server, path, to) {
 
 /**
  * Searches the finished `.eml` files of an outbox folder, newest first, for
- * mails whose To header holds the address `to`. Temporary files are skipped, as
+ * mails whose To header contains the address `to`. Temporary files are skipped, as
  * they may vanish while being read.
  * @param {string} folder
  * @param {RegExp} pattern
