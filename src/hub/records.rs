@@ -1,7 +1,7 @@
 //! The writer of call records and ended-visit markers. Rooms hand records
 //! to one background task, which commits whatever has queued up since its
 //! last commit in one transaction. One visit alone gets a transaction of its
-//! own at once; under load, many visits share one commit and one fsync.
+//! own at once, and under load many visits share one commit and one fsync.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,7 +24,7 @@ pub(super) struct Recorder {
 }
 
 impl Recorder {
-    /// Starts the writer task; it ends when the recorder is dropped.
+    /// Starts the writer task, which ends when the recorder is dropped.
     pub(super) fn spawn(store: Store) -> Self {
         let (queue, records) = mpsc::unbounded_channel();
         let pending = Arc::new(AtomicUsize::new(0));
